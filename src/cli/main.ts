@@ -1,0 +1,60 @@
+import { Command, CommanderError } from 'commander';
+import { TOOL } from '../core/version.js';
+import { controlsCommand, explainCommand } from './controls.js';
+import { scanCommand } from './scan.js';
+import { EXIT_USAGE, UsageError } from './util.js';
+
+export function buildProgram(): Command {
+  const program = new Command('kubecomply')
+    .description(
+      'Kubernetes security and compliance: scan manifests against the Pod Security Standards and a catalog\n' +
+        'of controls mapped to the frameworks you are audited against, and report in the formats CI reads.',
+    )
+    .version(`${TOOL.name} ${TOOL.version}`, '-V, --version', 'print the version')
+    .helpCommand('help [command]', 'help for a command')
+    .showHelpAfterError('(add --help for usage)')
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: false })
+    .addHelpText(
+      'after',
+      `
+Get started:
+  kubecomply scan k8s/                      scan a directory of manifests
+  helm template ./chart | kubecomply scan - scan rendered Helm output
+  kubecomply controls                       list the controls
+  kubecomply explain pss-privileged         why a control matters and how to fix it`,
+    );
+  program.addCommand(scanCommand());
+  program.addCommand(controlsCommand());
+  program.addCommand(explainCommand());
+  program.addCommand(
+    new Command('version').summary('print the version').action(() => {
+      process.stdout.write(`${TOOL.name} ${TOOL.version}\n`);
+    }),
+  );
+  // Commander exits with 1 on usage errors; we reserve 1 for findings.
+  const override = (cmd: Command): void => {
+    cmd.exitOverride();
+    for (const sub of cmd.commands) override(sub);
+  };
+  override(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return EXIT_USAGE;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`kubecomply: error: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`kubecomply: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT_USAGE;
+  }
+}

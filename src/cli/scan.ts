@@ -1,0 +1,191 @@
+import { Command, Option } from 'commander';
+import { BUILTIN_CONTROLS, controlFamilies } from '../controls/index.js';
+import { formatVersion, isPssLevel, parsePssVersion, PSS_LEVELS } from '../controls/pod-security/version.js';
+import { selectControls } from '../controls/select.js';
+import type { Diagnostic, PssLevel, ScanConfig, Severity } from '../core/types.js';
+import { formatJson } from '../report/json.js';
+import { formatJunit } from '../report/junit.js';
+import { formatSarif } from '../report/sarif.js';
+import { formatTable, painter } from '../report/table.js';
+import { failsAt, scan } from '../scanner.js';
+import { collectList, emit, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, suggest, UsageError, useColor } from './util.js';
+
+const FORMATS = ['table', 'json', 'sarif', 'junit'] as const;
+type Format = (typeof FORMATS)[number];
+const FAIL_ON = ['critical', 'high', 'medium', 'low', 'none'] as const;
+
+interface ScanFlags {
+  format: Format;
+  output?: string;
+  failOn: Severity | 'none';
+  controls: string[];
+  skipControls: string[];
+  family: string[];
+  pssLevel: string;
+  pssVersion: string;
+  namespace: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+export function scanCommand(): Command {
+  return new Command('scan')
+    .summary('scan manifests for security and compliance problems')
+    .description(
+      'Scan Kubernetes manifests — files, directories (recursively: .yaml, .yml, .json), or "-" for stdin —\n' +
+        'against the control catalog. Reads multi-document YAML, JSON, kubectl List output, and Helm or\n' +
+        'Kustomize rendered output. Each finding names the control, the resource, the offending field and\n' +
+        'its line.',
+    )
+    .argument('[paths...]', 'files or directories to scan; "-" reads standard input')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('table'))
+    .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .addOption(new Option('--fail-on <severity>', 'exit with code 1 when a finding is at or above this severity').choices(FAIL_ON).default('low'))
+    .option('--controls <ids>', 'run only these controls (comma-separated ids, globs like "pss-*" allowed)', collectList, [])
+    .option('--skip-controls <ids>', 'do not run these controls (comma-separated ids or globs)', collectList, [])
+    .option('--family <families>', 'run only controls of these families, e.g. pod-security', collectList, [])
+    .addOption(new Option('--pss-level <level>', 'Pod Security Standards level to require').choices(PSS_LEVELS).default('restricted'))
+    .option('--pss-version <version>', 'Pod Security Standards policy version: "latest" or v1.0 … ' + 'v1.37', 'latest')
+    .option('-n, --namespace <namespace>', 'namespace assumed for namespaced resources that name none', 'default')
+    .option('-q, --quiet', 'print only findings and errors (no banner, summary, warnings or progress)')
+    .option('--verbose', 'also print notes, e.g. skipped documents that are not Kubernetes objects')
+    .option('--no-color', 'disable colour in table output (also: NO_COLOR=1)')
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0  no findings at or above --fail-on
+  1  findings at or above --fail-on
+  2  usage error, or input that could not be read or parsed (findings elsewhere are still reported)
+
+Examples:
+  # scan a directory of manifests
+  kubecomply scan k8s/
+
+  # SARIF for GitHub code scanning, failing the job on high or critical findings
+  kubecomply scan k8s/ --format sarif --output results.sarif --fail-on high
+
+  # a Helm chart, as rendered
+  helm template ./chart | kubecomply scan -
+
+  # a live cluster's workloads at the baseline level of Kubernetes 1.30
+  kubectl get deploy,ds,sts,pods -A -o yaml | kubecomply scan - --pss-level baseline --pss-version v1.30
+
+  # only the Pod Security checks, as JSON
+  kubecomply scan k8s/ --family pod-security --format json`,
+    )
+    .action(async (paths: string[], flags: ScanFlags, cmd: Command) => {
+      process.exitCode = await runScan(paths, flags, cmd);
+    });
+}
+
+function buildConfig(flags: ScanFlags): { config: ScanConfig; notes: string[] } {
+  const notes: string[] = [];
+  if (!isPssLevel(flags.pssLevel)) throw new UsageError(`invalid --pss-level "${flags.pssLevel}"`);
+  const parsed = parsePssVersion(flags.pssVersion);
+  if (typeof parsed === 'string') throw new UsageError(parsed, 'use --pss-version latest, or a version such as v1.30');
+  if (parsed.clampedFrom) {
+    notes.push(`Pod Security version ${parsed.clampedFrom} is newer than the newest policy version with rule changes; using ${formatVersion(parsed.version)} (as the API server does)`);
+  }
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(flags.namespace) || flags.namespace.length > 63) {
+    throw new UsageError(`invalid --namespace "${flags.namespace}": must be a DNS-1123 label (lowercase letters, digits and "-")`);
+  }
+  return { config: { pss: { level: flags.pssLevel as PssLevel, version: parsed.version }, defaultNamespace: flags.namespace }, notes };
+}
+
+async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise<number> {
+  if (paths.length === 0) {
+    throw new UsageError('no input given', 'pass files or directories, or "-" to read standard input (e.g. helm template ./chart | kubecomply scan -)');
+  }
+  if (paths.filter((p) => p === '-').length > 1) throw new UsageError('"-" (standard input) can be given only once');
+  const { config, notes } = buildConfig(flags);
+  const { controls, problems } = selectControls(BUILTIN_CONTROLS, { include: flags.controls, exclude: flags.skipControls, families: flags.family });
+  for (const p of problems) {
+    if (p.kind === 'unknown-family') {
+      throw new UsageError(`unknown family "${p.value}"`, `families are: ${controlFamilies().join(', ')}`);
+    }
+    const s = suggest(p.value, BUILTIN_CONTROLS.map((c) => c.id));
+    throw new UsageError(`unknown control "${p.value}"${s ? ` (did you mean "${s}"?)` : ''}`, 'run "kubecomply controls" to list them');
+  }
+  if (controls.length === 0) throw new UsageError('the control selection is empty', 'check --controls, --skip-controls and --family');
+
+  const stderr = process.stderr;
+  const errColor = useColor(stderr) && flags.color !== false;
+  const ep = painter(errColor);
+  for (const n of notes) if (!flags.quiet) stderr.write(`${ep('yellow', 'note:')} ${n}\n`);
+  const inactive = flags.controls.length > 0 ? controls.filter((c) => c.isActive && !c.isActive(config)) : [];
+  for (const c of inactive) {
+    if (!flags.quiet) stderr.write(`${ep('yellow', 'note:')} control ${c.id} does not apply at Pod Security level ${config.pss.level} ${formatVersion(config.pss.version)}; not evaluated\n`);
+  }
+
+  const progress = !flags.quiet && stderr.isTTY === true ? makeProgress(stderr) : undefined;
+  const result = await scan(paths, {
+    config,
+    controls,
+    collectEvaluations: flags.format === 'junit',
+    load: progress ? { onProgress: progress.update } : {},
+  });
+  progress?.done();
+
+  for (const d of result.diagnostics) {
+    if (d.level === 'note' && !flags.verbose) continue;
+    if (d.level === 'warning' && flags.quiet) continue;
+    stderr.write(formatDiagnostic(d, ep) + '\n');
+  }
+
+  const failed = failsAt(result, flags.failOn);
+  const inputErrors = result.diagnostics.some((d) => d.level === 'error');
+  const toFile = flags.output !== undefined && flags.output !== '-';
+  let chunks: Iterable<string>;
+  switch (flags.format) {
+    case 'json':
+      chunks = formatJson(result, { failOn: flags.failOn, failed });
+      break;
+    case 'sarif':
+      chunks = formatSarif(result);
+      break;
+    case 'junit':
+      chunks = formatJunit(result);
+      break;
+    default:
+      chunks = formatTable(result, {
+        color: !toFile && flags.color !== false && useColor(process.stdout),
+        failOn: flags.failOn,
+        failed,
+        quiet: flags.quiet ?? false,
+      });
+  }
+  await emit(chunks, flags.output);
+  if (toFile && !flags.quiet) {
+    const n = result.findings.length;
+    stderr.write(`wrote ${flags.format} report to ${flags.output}: ${n} ${n === 1 ? 'finding' : 'findings'} in ${result.stats.resources} resources\n`);
+  }
+  void cmd;
+  if (inputErrors) return EXIT_USAGE;
+  return failed ? EXIT_FINDINGS : EXIT_OK;
+}
+
+export function formatDiagnostic(d: Diagnostic, p: ReturnType<typeof painter>): string {
+  const where = `${d.file}${d.line !== undefined ? `:${d.line}` : ''}${d.line !== undefined && d.column !== undefined ? `:${d.column}` : ''}`;
+  const level = d.level === 'error' ? p('red', 'error') : d.level === 'warning' ? p('yellow', 'warning') : p('cyan', 'note');
+  return `${where}: ${level}: ${d.message}`;
+}
+
+function makeProgress(stream: NodeJS.WriteStream): { update: (p: { files: number; documents: number; bytes: number }) => void; done: () => void } {
+  const started = Date.now();
+  let shown = false;
+  const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+  let frame = 0;
+  return {
+    update(p) {
+      if (Date.now() - started < 300) return; // small inputs: no flicker
+      shown = true;
+      const mb = (p.bytes / (1024 * 1024)).toFixed(1);
+      stream.write(`\r${frames[frame++ % frames.length]} reading ${p.documents.toLocaleString('en-US')} documents from ${p.files} ${p.files === 1 ? 'input' : 'inputs'} (${mb} MB)…\u001b[K`);
+    },
+    done() {
+      if (shown) stream.write('\r\u001b[K');
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+
+/** A mistake in how the command was called: exit code 2 with a hint. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FINDINGS = 1;
+export const EXIT_USAGE = 2;
+
+/** Colour on a TTY unless NO_COLOR is set (https://no-color.org); FORCE_COLOR forces it. */
+export function useColor(stream: { isTTY?: boolean }): boolean {
+  const force = process.env.FORCE_COLOR;
+  if (force !== undefined && force !== '' && force !== '0' && force !== 'false') return true;
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  if (process.env.TERM === 'dumb') return false;
+  return stream.isTTY === true;
+}
+
+export async function writeChunks(chunks: Iterable<string>, out: Writable): Promise<void> {
+  for (const c of chunks) {
+    if (c.length === 0) continue;
+    if (!out.write(c)) await once(out, 'drain');
+  }
+}
+
+/** Writes the output to a file (created or truncated) or to stdout. */
+export async function emit(chunks: Iterable<string>, file: string | undefined): Promise<void> {
+  if (!file || file === '-') {
+    await writeChunks(chunks, process.stdout);
+    return;
+  }
+  const out = createWriteStream(file);
+  await new Promise<void>((resolve, reject) => {
+    out.once('open', () => resolve());
+    out.once('error', (e) => reject(new UsageError(`cannot write ${file}: ${e.message}`)));
+  });
+  await writeChunks(chunks, out);
+  out.end();
+  await once(out, 'finish');
+}
+
+/** Splits `a,b` and repeated flags into one list. */
+export function collectList(value: string, previous: string[] = []): string[] {
+  return previous.concat(
+    value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+}
+
+export function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0];
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j];
+      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length];
+}
+
+export function suggest(input: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(input.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined;
+}

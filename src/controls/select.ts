@@ -1,0 +1,39 @@
+import type { Control } from '../core/types.js';
+
+export interface Selection {
+  /** Control ids or globs (`pss-*`) to run; empty = all. */
+  include?: readonly string[];
+  /** Control ids or globs to leave out. */
+  exclude?: readonly string[];
+  /** Families to run; empty = all. */
+  families?: readonly string[];
+}
+
+export interface SelectionProblem {
+  kind: 'unknown-control' | 'unknown-family';
+  value: string;
+}
+
+function matcher(pattern: string): (id: string) => boolean {
+  if (!pattern.includes('*')) return (id) => id === pattern;
+  const re = new RegExp('^' + pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  return (id) => re.test(id);
+}
+
+/** Applies --controls / --skip-controls / --family. Unknown ids and families are returned as problems. */
+export function selectControls(all: readonly Control[], sel: Selection): { controls: Control[]; problems: SelectionProblem[] } {
+  const problems: SelectionProblem[] = [];
+  const families = new Set(all.map((c) => c.family));
+  for (const f of sel.families ?? []) if (!families.has(f)) problems.push({ kind: 'unknown-family', value: f });
+  for (const p of [...(sel.include ?? []), ...(sel.exclude ?? [])]) {
+    const m = matcher(p);
+    if (!all.some((c) => m(c.id))) problems.push({ kind: 'unknown-control', value: p });
+  }
+  const inc = (sel.include ?? []).map(matcher);
+  const exc = (sel.exclude ?? []).map(matcher);
+  const fam = new Set(sel.families ?? []);
+  const controls = all.filter(
+    (c) => (inc.length === 0 || inc.some((m) => m(c.id))) && !exc.some((m) => m(c.id)) && (fam.size === 0 || fam.has(c.family)),
+  );
+  return { controls, problems };
+}

@@ -1,0 +1,215 @@
+/**
+ * Core types shared by every module. This file depends on nothing else in src/.
+ */
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+/** Numeric rank for comparisons: higher is more severe. */
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = {
+  critical: 4,
+  high: 3,
+  medium: 2,
+  low: 1,
+  info: 0,
+};
+
+export function isSeverity(s: string): s is Severity {
+  return Object.prototype.hasOwnProperty.call(SEVERITY_RANK, s);
+}
+
+/** A plain JSON-like object as it came out of the parser. */
+export type JsonObject = { [key: string]: unknown };
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+/** A line/column position, both 1-based. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/**
+ * Resolves JSON paths inside one parsed document to positions in the reported file. Batched, because
+ * resolving means scanning the document's text once; only documents that have findings are scanned.
+ */
+export interface DocumentLocator {
+  /** Positions for each path, or for its nearest ancestor that exists in the text. */
+  locate(paths: readonly string[]): Position[];
+}
+
+/** A resource's view of its document: List items are located below their `items[i]` prefix. */
+export interface Locator {
+  doc: DocumentLocator;
+  /** Path of the resource inside the document ('' unless the resource is an item of a List). */
+  prefix: string;
+}
+
+/** Where a resource came from. */
+export interface Origin {
+  /** The file to report: a path, `<stdin>`, or the Helm `# Source:` template / Kustomize origin path. */
+  file: string;
+  /** 0-based index of the YAML document in the physical stream. */
+  doc: number;
+  /** 1-based line of the resource's first line in `file` (for Helm sources: within the rendered template). */
+  line: number;
+  /** The physical stream when `file` names a Helm/Kustomize origin rather than the file that was read. */
+  stream?: { file: string; line: number };
+  /** For items of a `kind: List`: the path of the item inside the document (e.g. `items[3]`). */
+  itemPath?: string;
+  /** Lazily resolves paths inside the document. */
+  locator?: Locator;
+  /** Kustomize's `config.kubernetes.io/origin` path, when the build recorded one. */
+  sourcePath?: string;
+}
+
+export interface Resource {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  /** Effective namespace (explicit, or the default namespace for namespaced kinds); undefined for cluster-scoped kinds. */
+  namespace: string | undefined;
+  metadata: ObjectMeta;
+  /** The whole object exactly as parsed. */
+  object: JsonObject;
+  origin: Origin;
+}
+
+export interface ResourceRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export function refOf(r: Resource): ResourceRef {
+  const ref: ResourceRef = { apiVersion: r.apiVersion, kind: r.kind, name: r.name };
+  if (r.namespace !== undefined) ref.namespace = r.namespace;
+  return ref;
+}
+
+/** `Kind/namespace/name` or `Kind/name` for cluster-scoped resources. */
+export function displayName(r: { kind: string; namespace?: string | undefined; name: string }): string {
+  return r.namespace !== undefined ? `${r.kind}/${r.namespace}/${r.name}` : `${r.kind}/${r.name}`;
+}
+
+export type Stride = 'S' | 'T' | 'R' | 'I' | 'D' | 'E';
+
+export interface Mappings {
+  cis?: string[];
+  nsa?: string[];
+  nist80190?: string[];
+  mitre?: string[];
+  stride?: Stride[];
+  pci?: string[];
+  hipaa?: string[];
+  gdpr?: string[];
+  soc2?: string[];
+  cra?: string[];
+}
+
+export interface Violation {
+  /** JSON path inside the resource, e.g. `spec.template.spec.containers[0].securityContext.privileged`. */
+  path: string;
+  message: string;
+}
+
+/** Pod Security level, ordered privileged < baseline < restricted. */
+export type PssLevel = 'privileged' | 'baseline' | 'restricted';
+
+export const PSS_LEVEL_RANK: Readonly<Record<PssLevel, number>> = { privileged: 0, baseline: 1, restricted: 2 };
+
+/** A Pod Security policy version (`v1.30` is { major: 1, minor: 30 }). */
+export interface PssVersion {
+  major: number;
+  minor: number;
+}
+
+/** Everything a scan is configured with that controls may read. */
+export interface ScanConfig {
+  pss: { level: PssLevel; version: PssVersion };
+  /** Namespace assumed for namespaced resources that do not name one (kubectl's `-n`). */
+  defaultNamespace: string;
+}
+
+export interface CheckContext {
+  config: ScanConfig;
+  inventory: InventoryView;
+}
+
+/** The read-only view of the inventory that controls get. Implemented by core/inventory.ts. */
+export interface InventoryView {
+  readonly resources: readonly Resource[];
+  byKind(kind: string): readonly Resource[];
+  inNamespace(namespace: string): readonly Resource[];
+  get(kind: string, namespace: string | undefined, name: string): Resource | undefined;
+  withLabel(key: string, value?: string): readonly Resource[];
+  podSpecsOf(r: Resource): readonly PodSpecRef[];
+  namespaces(): readonly string[];
+}
+
+/** A pod spec found inside a workload, with the JSON paths of the spec and of the pod metadata. */
+export interface PodSpecRef {
+  resource: Resource;
+  spec: JsonObject;
+  /** Pod metadata (for templates: the template's metadata). May be an empty object. */
+  meta: JsonObject;
+  /** e.g. `spec.template.spec` */
+  specPath: string;
+  /** e.g. `spec.template.metadata` */
+  metaPath: string;
+}
+
+export interface Control {
+  /** Stable slug, e.g. `pss-privileged`. */
+  id: string;
+  title: string;
+  severity: Severity;
+  /** e.g. `pod-security`, `rbac`, `network`. */
+  family: string;
+  /** Kinds the control evaluates, or `['*']`. */
+  appliesTo: readonly string[];
+  description: string;
+  /** Why it matters. */
+  rationale: string;
+  /** How to fix, may include a YAML snippet. */
+  remediation: string;
+  references: readonly string[];
+  mappings: Mappings;
+  /** Whether the control takes part in a scan with this configuration (e.g. Pod Security level/version gating). */
+  isActive?(config: ScanConfig): boolean;
+  check(target: Resource, ctx: CheckContext): Violation[];
+}
+
+export type FindingStatus = 'fail' | 'excepted';
+
+export interface Finding {
+  control: Control;
+  resource: Resource;
+  path: string;
+  message: string;
+  status: FindingStatus;
+  /** Filled in when findings are located for output. */
+  position?: Position;
+}
+
+export type DiagnosticLevel = 'error' | 'warning' | 'note';
+
+/** Something about the input (not a policy finding): malformed YAML, skipped documents, … */
+export interface Diagnostic {
+  level: DiagnosticLevel;
+  file: string;
+  line?: number;
+  column?: number;
+  message: string;
+  /** A short machine-readable code, e.g. `yaml-syntax`, `not-kubernetes`. */
+  code: string;
+}

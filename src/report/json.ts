@@ -1,0 +1,125 @@
+/**
+ * JSON output, schema `schemas/scan-result-v1.schema.json`. The `schemaVersion` field changes only
+ * when a field is removed or changes meaning; new fields may be added within a version.
+ */
+import { formatVersion } from '../controls/pod-security/version.js';
+import type { Diagnostic, Finding, Mappings } from '../core/types.js';
+import type { ScanResult } from '../scanner.js';
+
+export const JSON_SCHEMA_VERSION = 'kubecomply.io/scan-result/v1';
+
+export interface JsonReportOptions {
+  failOn: string;
+  failed: boolean;
+}
+
+function mappingsOf(m: Mappings): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(m)) if (Array.isArray(v) && v.length > 0) out[k] = [...v];
+  return out;
+}
+
+export function findingToJson(f: Finding): Record<string, unknown> {
+  const r = f.resource;
+  const location: Record<string, unknown> = {
+    file: r.origin.file,
+    line: f.position?.line ?? r.origin.line,
+    column: f.position?.column ?? 1,
+    document: r.origin.doc,
+    resourceLine: r.origin.line,
+  };
+  if (r.origin.stream) location.stream = { ...r.origin.stream };
+  if (r.origin.sourcePath) location.sourcePath = r.origin.sourcePath;
+  return {
+    controlId: f.control.id,
+    title: f.control.title,
+    severity: f.control.severity,
+    family: f.control.family,
+    status: f.status,
+    message: f.message,
+    path: f.path,
+    resource: {
+      apiVersion: r.apiVersion,
+      kind: r.kind,
+      ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
+      name: r.name,
+    },
+    location,
+    mappings: mappingsOf(f.control.mappings),
+  };
+}
+
+export function diagnosticToJson(d: Diagnostic): Record<string, unknown> {
+  return {
+    level: d.level,
+    code: d.code,
+    file: d.file,
+    ...(d.line !== undefined ? { line: d.line } : {}),
+    ...(d.column !== undefined ? { column: d.column } : {}),
+    message: d.message,
+  };
+}
+
+export function toJsonReport(result: ScanResult, opts: JsonReportOptions, withFindings = true): Record<string, unknown> {
+  const failing = result.findings.filter((f) => f.status === 'fail');
+  const resourcesFailed = new Set(failing.map((f) => f.resource)).size;
+  const inputErrors = result.diagnostics.filter((d) => d.level === 'error').length;
+  return {
+    schemaVersion: JSON_SCHEMA_VERSION,
+    tool: { ...result.tool },
+    scan: {
+      startedAt: result.startedAt.toISOString(),
+      durationMs: Math.round(result.durationMs),
+      inputs: result.inputs,
+      podSecurity: { level: result.config.pss.level, version: formatVersion(result.config.pss.version) },
+      defaultNamespace: result.config.defaultNamespace,
+      failOn: opts.failOn,
+    },
+    summary: {
+      result: inputErrors > 0 ? 'error' : opts.failed ? 'fail' : 'pass',
+      files: result.stats.files,
+      documents: result.stats.documents,
+      resources: result.stats.resources,
+      findings: failing.length,
+      bySeverity: { ...result.bySeverity },
+      resourcesFailed,
+      controlsEvaluated: result.controls.length,
+      controlsFailed: result.controls.filter((c) => c.failed > 0).length,
+      inputErrors,
+    },
+    findings: withFindings ? result.findings.map(findingToJson) : [],
+    controls: result.controls.map((c) => ({
+      id: c.control.id,
+      title: c.control.title,
+      severity: c.control.severity,
+      family: c.control.family,
+      evaluated: c.evaluated,
+      failed: c.failed,
+      mappings: mappingsOf(c.control.mappings),
+    })),
+    diagnostics: result.diagnostics.map(diagnosticToJson),
+  };
+}
+
+/** Streams the report as pretty-printed JSON, one finding at a time (outputs can be very large). */
+export function* formatJson(result: ScanResult, opts: JsonReportOptions): Generator<string> {
+  const report = toJsonReport(result, opts, false);
+  const text = JSON.stringify(report, null, 2);
+  const marker = '"findings": []';
+  const at = text.indexOf(marker);
+  yield text.slice(0, at) + '"findings": [';
+  const n = result.findings.length;
+  let batch = '';
+  for (let i = 0; i < n; i++) {
+    batch += (i === 0 ? '\n' : ',\n') + indent(JSON.stringify(findingToJson(result.findings[i]), null, 2), '    ');
+    if (batch.length > 65536) {
+      yield batch;
+      batch = '';
+    }
+  }
+  yield batch + (n > 0 ? '\n  ]' : ']') + text.slice(at + marker.length) + '\n';
+}
+
+function indent(s: string, pad: string): string {
+  return pad + s.replace(/\n/g, '\n' + pad);
+}
