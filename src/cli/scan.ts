@@ -174,12 +174,14 @@ export function formatDiagnostic(d: Diagnostic, p: ReturnType<typeof painter>): 
 
 function makeProgress(stream: NodeJS.WriteStream): { update: (p: { files: number; documents: number; bytes: number }) => void; done: () => void } {
   const started = Date.now();
+  // Small inputs finish before the indicator would flicker; the delay is adjustable for tests.
+  const delay = Number(process.env.KUBECOMPLY_PROGRESS_DELAY_MS ?? 300);
   let shown = false;
   const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
   let frame = 0;
   return {
     update(p) {
-      if (Date.now() - started < 300) return; // small inputs: no flicker
+      if (Date.now() - started < delay) return;
       shown = true;
       const mb = (p.bytes / (1024 * 1024)).toFixed(1);
       stream.write(`\r${frames[frame++ % frames.length]} reading ${p.documents.toLocaleString('en-US')} documents from ${p.files} ${p.files === 1 ? 'input' : 'inputs'} (${mb} MB)…\u001b[K`);

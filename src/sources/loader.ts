@@ -14,7 +14,7 @@ import type { Diagnostic, DocumentLocator, JsonObject, ObjectMeta, Origin, Resou
 import { createLocator } from './locate.js';
 import { invalidUtf8Offsets, readText } from './reader.js';
 import { DocumentSplitter, type RawDocument } from './splitter.js';
-import { parseYamlDocument } from './yaml.js';
+import { depthExceeds, MAX_DEPTH, parseYamlDocument, tooDeepMessage } from './yaml.js';
 
 export const YAML_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
@@ -224,7 +224,7 @@ function handleYamlDocument(state: LoadState, d: RawDocument, file: string): voi
       code: 'document-too-large',
       file,
       line: d.firstContentLine,
-      message: `document ${d.index + 1} is ${mb} MiB, over the ${(state.maxDoc / (1024 * 1024)).toFixed(0)} MiB limit; skipped (Kubernetes itself rejects objects over 1.5 MiB)`,
+      message: `document ${d.index + 1} (starting at line ${d.startLine}) is ${mb} MiB, over the ${(state.maxDoc / (1024 * 1024)).toFixed(0)} MiB limit; skipped (Kubernetes itself rejects objects over 1.5 MiB)`,
     });
     return;
   }
@@ -251,15 +251,15 @@ function handleYamlDocument(state: LoadState, d: RawDocument, file: string): voi
   }
   const parsed = parseYamlDocument(d.text, file);
   if (!parsed.ok) {
-    const what =
-      parsed.error.code === 'yaml-syntax' ? `YAML syntax error: ${parsed.error.message}` : parsed.error.message;
+    const e = parsed.error;
+    const positioned = e.code !== 'yaml-alias-bomb';
     state.diagnostics.push({
       level: 'error',
-      code: parsed.error.code,
+      code: e.code,
       file,
-      line: parsed.error.code === 'yaml-syntax' ? d.startLine + parsed.error.line : d.firstContentLine,
-      ...(parsed.error.code === 'yaml-syntax' ? { column: parsed.error.column + 1 } : {}),
-      message: `${what} (document ${d.index + 1})`,
+      line: positioned ? d.startLine + e.line : d.firstContentLine,
+      ...(positioned ? { column: e.column + 1 } : {}),
+      message: `${e.code === 'yaml-syntax' ? `YAML syntax error: ${e.message}` : e.message} (document ${d.index + 1})`,
     });
     return;
   }
@@ -338,6 +338,10 @@ async function loadJson(state: LoadState, stream: AsyncIterable<Buffer>, file: s
       column = Number(pos[1]) - before.lastIndexOf('\n');
     }
     state.diagnostics.push({ level: 'error', code: 'json-syntax', file, line, column, message: `JSON syntax error: ${errMessage(e).replace(/ in JSON at position \d+.*$/, '')}` });
+    return;
+  }
+  if (depthExceeds(value, MAX_DEPTH)) {
+    state.diagnostics.push({ level: 'error', code: 'json-too-deep', file, line: 1, message: tooDeepMessage() });
     return;
   }
   const origin: Origin = { file, doc: 0, line: 1 };

@@ -201,6 +201,8 @@ function firstContent(text: string): { kind: 'content'; line: number } | { kind:
         // comment
       } else if (c === 37 /* % */ && i === pos) {
         sawDirective = true;
+      } else if (i === pos && text.startsWith('---', i) && /^---\s*(#.*)?$/.test(text.slice(i, end).trimEnd())) {
+        // the document marker kept after directives
       } else {
         return { kind: 'content', line };
       }

@@ -65,6 +65,9 @@ export type ParseOutcome =
   | { ok: true; value: unknown; warnings: YamlError[] }
   | { ok: false; error: YamlError };
 
+/** Nesting limit for a document. Kubernetes objects, even large CRD schemas, stay far below it. */
+export const MAX_DEPTH = 512;
+
 /** Expanded node budget for documents that use aliases (a billion-laughs document blows far past it). */
 export const MAX_EXPANDED_NODES = 1_000_000;
 
@@ -76,13 +79,13 @@ export function parseYamlDocument(text: string, filename: string): ParseOutcome 
   const warnings: YamlError[] = [];
   let value: unknown;
   try {
-    value = yaml.load(text, { schema: KUBERNETES_SCHEMA, filename });
+    value = yaml.load(text, { schema: KUBERNETES_SCHEMA, filename, maxDepth: MAX_DEPTH } as yaml.LoadOptions);
   } catch (e) {
     const err = toYamlError(e);
     if (err.code === 'yaml-syntax' && /duplicated mapping key/.test(err.message)) {
       // go-yaml v2 keeps the last value of a duplicated key; do the same, but say so.
       try {
-        value = yaml.load(text, { schema: KUBERNETES_SCHEMA, filename, json: true });
+        value = yaml.load(text, { schema: KUBERNETES_SCHEMA, filename, json: true, maxDepth: MAX_DEPTH } as yaml.LoadOptions);
         warnings.push({ ...err, message: `${err.message}; the last value is used, as Kubernetes does` });
       } catch (e2) {
         return { ok: false, error: toYamlError(e2) };
@@ -110,10 +113,13 @@ export function parseYamlDocument(text: string, filename: string): ParseOutcome 
 
 function toYamlError(e: unknown): YamlError {
   if (e instanceof RangeError) {
-    return { line: 0, column: 0, code: 'yaml-too-deep', message: 'document is nested too deeply to process' };
+    return { line: 0, column: 0, code: 'yaml-too-deep', message: tooDeepMessage() };
   }
   if (e instanceof yaml.YAMLException) {
     const mark = (e as yaml.YAMLException & { mark?: { line: number; column: number } }).mark;
+    if (/nesting exceeded maxDepth/.test(e.reason)) {
+      return { line: mark?.line ?? 0, column: mark?.column ?? 0, code: 'yaml-too-deep', message: tooDeepMessage() };
+    }
     return { line: mark?.line ?? 0, column: mark?.column ?? 0, code: 'yaml-syntax', message: e.reason || e.message };
   }
   return { line: 0, column: 0, code: 'yaml-syntax', message: e instanceof Error ? e.message : String(e) };
@@ -134,4 +140,27 @@ export function expandedSize(root: unknown, budget: number): number {
     }
   }
   return count;
+}
+
+export function tooDeepMessage(): string {
+  return `document is nested deeper than ${MAX_DEPTH} levels; refusing to process it (Kubernetes objects are far shallower)`;
+}
+
+/** The nesting depth of a parsed value, stopping once past `limit`. Iterative: safe on any input. */
+export function depthExceeds(root: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (d >= limit) return true;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (typeof v[i] === 'object' && v[i] !== null) stack.push([v[i], d + 1]);
+    } else {
+      for (const k in v) {
+        const c = (v as Record<string, unknown>)[k];
+        if (typeof c === 'object' && c !== null) stack.push([c, d + 1]);
+      }
+    }
+  }
+  return false;
 }

@@ -1,0 +1,156 @@
+/**
+ * Output formats: SARIF validates against the official SARIF 2.1.0 schema and carries what GitHub code
+ * scanning needs; JSON validates against our published schema; JUnit is well-formed with one test case
+ * per control × resource.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import Ajv2020 from 'ajv';
+import addFormats from 'ajv-formats';
+import AjvDraft04 from 'ajv-draft-04';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { formatJson } from '../../src/report/json.js';
+import { formatJunit } from '../../src/report/junit.js';
+import { formatSarif } from '../../src/report/sarif.js';
+import { formatTable } from '../../src/report/table.js';
+import { scan, type ScanResult } from '../../src/scanner.js';
+import { tempDir, writeTree } from '../helpers/tmp.js';
+
+const CONFIG = { pss: { level: 'restricted' as const, version: { major: 1, minor: 37 } }, defaultNamespace: 'default' };
+
+async function scanExamples(extra: string[] = [], collectEvaluations = false): Promise<ScanResult> {
+  return scan(['examples/', ...extra], { config: CONFIG, collectEvaluations });
+}
+
+const joined = (it: Iterable<string>): string => [...it].join('');
+
+describe('SARIF', () => {
+  test('validates against the official SARIF 2.1.0 schema', async () => {
+    const dir = tempDir();
+    writeTree(dir, { 'broken.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   bad: indent\n' });
+    const result = await scanExamples([path.join(dir, 'broken.yaml')]);
+    const sarif = JSON.parse(joined(formatSarif(result)));
+    const schema = JSON.parse(readFileSync('../shared/reference/schemas/sarif-schema-2.1.0.json', 'utf8'));
+    const ajv = new AjvDraft04({ allErrors: true, strict: false, validateFormats: false });
+    const validate = ajv.compile(schema);
+    const ok = validate(sarif);
+    assert.ok(ok, JSON.stringify(validate.errors?.slice(0, 5), null, 2));
+    // the input error is a tool execution notification, and the run says it was not fully successful
+    const inv = sarif.runs[0].invocations[0];
+    assert.equal(inv.executionSuccessful, false);
+    assert.equal(inv.toolExecutionNotifications[0].level, 'error');
+    assert.equal(inv.toolExecutionNotifications[0].locations[0].physicalLocation.region.startLine, 5);
+  });
+
+  test('carries what GitHub code scanning needs: rules with help and security-severity, results at the field', async () => {
+    const result = await scanExamples();
+    const sarif = JSON.parse(joined(formatSarif(result)));
+    const run = sarif.runs[0];
+    const rules = run.tool.driver.rules as Array<Record<string, any>>;
+    assert.ok(rules.length > 0);
+    for (const r of rules) {
+      assert.match(r.id, /^[a-z0-9-]+$/);
+      assert.ok(r.shortDescription.text && r.fullDescription.text && r.help.text && r.help.markdown);
+      assert.match(r.properties['security-severity'], /^\d+\.\d$/);
+      assert.ok(r.properties.tags.includes('security'));
+    }
+    assert.equal(run.results.length, result.findings.length);
+    const priv = run.results.find((x: any) => x.ruleId === 'pss-host-namespaces');
+    assert.equal(priv.level, 'error');
+    assert.equal(rules[priv.ruleIndex].id, 'pss-host-namespaces');
+    const loc = priv.locations[0].physicalLocation;
+    assert.equal(loc.artifactLocation.uri, 'examples/platform/monitoring.yaml');
+    assert.equal(loc.region.startLine, 53);
+    assert.equal(loc.region.startColumn, 7);
+    assert.match(priv.partialFingerprints['kubecomply/v1'], /^[0-9a-f]{32}$/);
+    // a Helm template is reported under its template path
+    assert.ok(run.results.some((x: any) => x.locations[0].physicalLocation?.artifactLocation.uri === 'cache/templates/statefulset.yaml'));
+    // framework ids appear as tags
+    const hostNs = rules.find((r) => r.id === 'pss-host-namespaces')!;
+    assert.ok(hostNs.properties.tags.includes('CIS-5.2.5'));
+  });
+});
+
+describe('JSON', () => {
+  test('validates against schemas/scan-result-v1.schema.json and reports findings with locations', async () => {
+    const result = await scanExamples();
+    const text = joined(formatJson(result, { failOn: 'high', failed: true }));
+    const doc = JSON.parse(text);
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    addFormats(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync('schemas/scan-result-v1.schema.json', 'utf8')));
+    assert.ok(validate(doc), JSON.stringify(validate.errors?.slice(0, 5), null, 2));
+    assert.equal(doc.schemaVersion, 'kubecomply.io/scan-result/v1');
+    assert.equal(doc.summary.result, 'fail');
+    assert.equal(doc.findings.length, result.findings.length);
+    assert.equal(doc.summary.findings, result.findings.length);
+    const f = doc.findings.find((x: any) => x.controlId === 'pss-run-as-user');
+    assert.deepEqual(f.resource, { apiVersion: 'batch/v1', kind: 'CronJob', namespace: 'data', name: 'postgres-backup' });
+    assert.equal(f.path, 'spec.jobTemplate.spec.template.spec.containers[0].securityContext.runAsUser');
+    assert.equal(f.location.file, 'examples/platform/data.yaml');
+    assert.equal(f.location.line, 75);
+    assert.deepEqual(f.mappings.cis, ['5.2.7']);
+  });
+
+  test('an empty scan is valid JSON too', async () => {
+    const dir = tempDir();
+    writeTree(dir, { 'ok.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n' });
+    const result = await scan([dir], { config: CONFIG });
+    const doc = JSON.parse(joined(formatJson(result, { failOn: 'low', failed: false })));
+    assert.deepEqual(doc.findings, []);
+    assert.equal(doc.summary.result, 'pass');
+  });
+});
+
+describe('JUnit', () => {
+  test('is well-formed XML with one test case per control × resource, passing ones included', async () => {
+    const result = await scanExamples([], true);
+    const xml = joined(formatJunit(result));
+    assert.equal(XMLValidator.validate(xml), true);
+    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml);
+    const suites = [doc.testsuites.testsuite].flat();
+    let cases = 0;
+    let failures = 0;
+    for (const s of suites) {
+      const tc = [s.testcase ?? []].flat();
+      assert.equal(Number(s.tests), tc.length, `suite ${s.name} count`);
+      cases += tc.length;
+      failures += tc.filter((c: any) => c.failure).length;
+    }
+    const expected = result.controls.reduce((n, c) => n + c.evaluated, 0);
+    assert.equal(cases, expected);
+    assert.equal(Number(doc.testsuites.tests), expected);
+    assert.equal(Number(doc.testsuites.failures), failures);
+    const hostNs = suites.find((s: any) => s.name.startsWith('pss-host-namespaces:'));
+    const failing = [hostNs.testcase].flat().find((c: any) => c.failure);
+    assert.equal(failing.name, 'DaemonSet/monitoring/node-exporter');
+    assert.match(failing.failure['#text'], /monitoring\.yaml:53:7: pod must not set hostNetwork=true/);
+    const passing = [hostNs.testcase].flat().filter((c: any) => !c.failure);
+    assert.ok(passing.length > 0);
+  });
+
+  test('escapes markup in names and messages', async () => {
+    const dir = tempDir();
+    writeTree(dir, { 'x.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: "a<b>&\\"c"\nspec:\n  hostPID: true\n  containers:\n  - name: "<script>"\n    image: x\n' });
+    const result = await scan([dir], { config: CONFIG, collectEvaluations: true });
+    const xml = joined(formatJunit(result));
+    assert.equal(XMLValidator.validate(xml), true);
+    assert.ok(xml.includes('a&lt;b&gt;&amp;&quot;c'));
+  });
+});
+
+describe('table', () => {
+  test('groups findings by resource and has no colour unless asked', async () => {
+    const result = await scanExamples();
+    const plain = joined(formatTable(result, { color: false, failOn: 'high', failed: true }));
+    assert.ok(!plain.includes('\u001b['));
+    assert.match(plain, /DaemonSet monitoring\/node-exporter {2}examples\/platform\/monitoring\.yaml:37/);
+    assert.match(plain, /HIGH {5}pss-host-namespaces +pod must not set hostNetwork=true/);
+    assert.match(plain, /spec\.template\.spec\.hostNetwork \(line 53\)/);
+    assert.match(plain, /Result: FAIL/);
+    const coloured = joined(formatTable(result, { color: true, failOn: 'high', failed: true }));
+    assert.ok(coloured.includes('\u001b[31m'));
+  });
+});
