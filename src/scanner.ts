@@ -2,14 +2,16 @@
  * The one flow: sources → inventory → engine → findings → result. The CLI, the tests and (later) the
  * admission webhook all scan through here, so they cannot disagree.
  */
-import { BUILTIN_CONTROLS } from './controls/index.js';
+import { BUILTIN_CONTROLS, findControl } from './controls/index.js';
 import { formatVersion } from './controls/pod-security/version.js';
-import { evaluate } from './core/engine.js';
+import { evaluate, selectActive } from './core/engine.js';
 import { Inventory } from './core/inventory.js';
 import { resolvePositions } from './core/locations.js';
 import type { Control, Diagnostic, Finding, Resource, ScanConfig, Severity } from './core/types.js';
 import { SEVERITIES, SEVERITY_RANK } from './core/types.js';
 import { TOOL } from './core/version.js';
+import { createDocumentHandler } from './parallel/batch.js';
+import { defaultWorkerCount, ScanPool } from './parallel/pool.js';
 import { loadSources, type LoadOptions } from './sources/loader.js';
 
 export interface ScanOptions {
@@ -20,6 +22,8 @@ export interface ScanOptions {
   collectEvaluations?: boolean;
   /** Resolve line/column of every finding (needed by every output format except a summary). */
   locate?: boolean;
+  /** Worker threads for large inputs (0: none). Default: KUBECOMPLY_WORKERS, else one per extra core. */
+  workers?: number;
   load?: LoadOptions;
 }
 
@@ -48,7 +52,19 @@ export interface ScanResult {
 export async function scan(inputs: readonly string[], opts: ScanOptions): Promise<ScanResult> {
   const startedAt = new Date();
   const t0 = performance.now();
-  const loaded = await loadSources(inputs, { defaultNamespace: opts.config.defaultNamespace, ...opts.load });
+  const workers = opts.workers ?? defaultWorkerCount();
+  // Per-resource built-in controls can run on the workers, right after parsing.
+  const offloaded = selectActive(opts.controls ?? BUILTIN_CONTROLS, opts.config)
+    .filter((c) => c.scope === 'resource' && findControl(c.id) === c)
+    .map((c) => c.id);
+  const init = { config: opts.config, controls: offloaded };
+  const parallel = workers > 0 ? (): ScanPool => new ScanPool(workers, init) : undefined;
+  const loaded = await loadSources(inputs, {
+    defaultNamespace: opts.config.defaultNamespace,
+    here: createDocumentHandler(init),
+    ...(parallel ? { parallel } : {}),
+    ...opts.load,
+  });
   return assess(inputs, loaded, opts, startedAt, t0);
 }
 
@@ -95,27 +111,25 @@ export function assess(
   };
 }
 
+/**
+ * Orders findings for reading: resources stay in input order (the engine emits each resource's
+ * findings together); within a resource, most severe first, then by line.
+ */
 function sortFindings(findings: Finding[]): void {
-  const order = new Map<string, number>();
-  const rank = (c: Control): number => {
-    let r = order.get(c.id);
-    if (r === undefined) order.set(c.id, (r = order.size));
-    return r;
+  const byRank = (a: Finding, b: Finding): number => {
+    const d = SEVERITY_RANK[b.control.severity] - SEVERITY_RANK[a.control.severity];
+    return d !== 0 ? d : (a.position?.line ?? 0) - (b.position?.line ?? 0);
   };
-  findings.sort((a, b) => {
-    const fa = a.resource.origin.file;
-    const fb = b.resource.origin.file;
-    if (fa !== fb) return fa < fb ? -1 : 1;
-    if (a.resource.origin.line !== b.resource.origin.line) return a.resource.origin.line - b.resource.origin.line;
-    if (a.resource !== b.resource) return 0;
-    const sa = SEVERITY_RANK[a.control.severity];
-    const sb = SEVERITY_RANK[b.control.severity];
-    if (sa !== sb) return sb - sa;
-    const la = a.position?.line ?? 0;
-    const lb = b.position?.line ?? 0;
-    if (la !== lb) return la - lb;
-    return rank(a.control) - rank(b.control);
-  });
+  let start = 0;
+  for (let i = 1; i <= findings.length; i++) {
+    if (i === findings.length || findings[i].resource !== findings[start].resource) {
+      if (i - start > 1) {
+        const group = findings.slice(start, i).sort(byRank);
+        for (let k = 0; k < group.length; k++) findings[start + k] = group[k];
+      }
+      start = i;
+    }
+  }
 }
 
 /** Whether any failing finding is at or above `threshold` ('none' never fails). */

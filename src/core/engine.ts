@@ -2,7 +2,7 @@
  * The engine: runs every active control against every resource it applies to, once.
  * Controls are pure; a control that throws is reported as a diagnostic and the scan goes on.
  */
-import type { CheckContext, Control, Diagnostic, Finding, InventoryView, Resource, ScanConfig } from './types.js';
+import type { CheckContext, Control, Diagnostic, Finding, InventoryView, Precomputed, Resource, ScanConfig } from './types.js';
 
 export interface EngineOptions {
   /** Record which resources each control evaluated (needed for JUnit's passing test cases). */
@@ -18,6 +18,18 @@ export interface EngineResult {
   /** Resources each control evaluated, by control id (only with `collectEvaluations`). */
   evaluations?: Map<string, Resource[]>;
   diagnostics: Diagnostic[];
+}
+
+// Resources checked by the same handler share one `controls` array: remember its Set.
+let lastRan: readonly string[] | undefined;
+let lastSet = new Set<string>();
+
+function ranOn(pre: Precomputed): Set<string> {
+  if (pre.controls !== lastRan) {
+    lastRan = pre.controls;
+    lastSet = new Set(pre.controls);
+  }
+  return lastSet;
 }
 
 export function selectActive(controls: readonly Control[], config: ScanConfig): Control[] {
@@ -42,19 +54,31 @@ export function evaluate(inventory: InventoryView, controls: readonly Control[],
   const ctx: CheckContext = { config, inventory };
   const findings: Finding[] = [];
   const diagnostics: Diagnostic[] = [];
-  const evaluatedCount = new Map<string, number>(active.map((c) => [c.id, 0]));
-  const evaluations = opts.collectEvaluations ? new Map<string, Resource[]>(active.map((c) => [c.id, []])) : undefined;
-  const kindCache = new Map<string, Control[]>();
+  const index = new Map(active.map((c, i) => [c, i]));
+  const counts = new Array<number>(active.length).fill(0);
+  const evaluated: Resource[][] | undefined = opts.collectEvaluations ? active.map(() => []) : undefined;
+  const kindCache = new Map<string, { controls: Control[]; idx: number[] }>();
 
   for (const r of inventory.resources) {
-    let list = kindCache.get(r.kind);
-    if (!list) {
-      list = [...(byKind.get(r.kind) ?? []), ...wildcard];
-      kindCache.set(r.kind, list);
+    let entry = kindCache.get(r.kind);
+    if (!entry) {
+      const controls = [...(byKind.get(r.kind) ?? []), ...wildcard];
+      entry = { controls, idx: controls.map((c) => index.get(c)!) };
+      kindCache.set(r.kind, entry);
     }
-    for (const c of list) {
-      evaluatedCount.set(c.id, (evaluatedCount.get(c.id) ?? 0) + 1);
-      evaluations?.get(c.id)?.push(r);
+    const list = entry.controls;
+    for (let k = 0; k < list.length; k++) {
+      const c = list[k];
+      counts[entry.idx[k]]++;
+      if (evaluated) evaluated[entry.idx[k]].push(r);
+      const pre = r.precomputed;
+      if (pre !== undefined && c.scope === 'resource' && ranOn(pre).has(c.id)) {
+        // A scan worker already ran this control on this resource, with the same engine and configuration.
+        for (const f of pre.findings) {
+          if (f.control === c.id) findings.push({ control: c, resource: r, path: f.path, message: f.message, status: 'fail', position: { line: f.line, column: f.column } });
+        }
+        continue;
+      }
       let violations;
       try {
         violations = c.check(r, ctx);
@@ -68,10 +92,12 @@ export function evaluate(inventory: InventoryView, controls: readonly Control[],
         });
         continue;
       }
-      for (const v of violations) {
-        findings.push({ control: c, resource: r, path: v.path, message: v.message, status: 'fail' });
+      for (let v = 0; v < violations.length; v++) {
+        findings.push({ control: c, resource: r, path: violations[v].path, message: violations[v].message, status: 'fail' });
       }
     }
   }
+  const evaluatedCount = new Map(active.map((c, i) => [c.id, counts[i]]));
+  const evaluations = evaluated ? new Map(active.map((c, i) => [c.id, evaluated[i]])) : undefined;
   return { findings, activeControls: active, evaluatedCount, ...(evaluations ? { evaluations } : {}), diagnostics };
 }

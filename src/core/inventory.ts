@@ -17,7 +17,6 @@ export class Inventory implements InventoryView {
   private readonly nsIndex = new Map<string, Resource[]>();
   private readonly keyIndex = new Map<string, Resource>();
   private labelIndex: Map<string, Resource[]> | undefined;
-  private readonly podSpecCache = new WeakMap<Resource, readonly PodSpecRef[]>();
 
   constructor(resources: Iterable<Resource> = []) {
     for (const r of resources) this.add(r);
@@ -84,12 +83,8 @@ export class Inventory implements InventoryView {
   }
 
   podSpecsOf(r: Resource): readonly PodSpecRef[] {
-    let cached = this.podSpecCache.get(r);
-    if (cached === undefined) {
-      cached = extractPodSpecs(r);
-      this.podSpecCache.set(r, cached);
-    }
-    return cached;
+    // Cached on the resource itself: a WeakMap of every resource would weigh on each full GC.
+    return (r.podSpecs ??= extractPodSpecs(r));
   }
 }
 
@@ -106,6 +101,10 @@ function dig(obj: JsonObject, path: readonly string[]): unknown {
   return cur;
 }
 
+// Joined once: the same path strings for every resource of a kind.
+const SPEC_PATHS: Record<string, string> = Object.fromEntries(Object.entries(POD_SPEC_LOCATIONS).map(([k, v]) => [k, v[0].join('.')]));
+const META_PATHS: Record<string, string> = Object.fromEntries(Object.entries(POD_SPEC_LOCATIONS).map(([k, v]) => [k, v[1].join('.')]));
+
 /** Finds the pod spec of a workload (Pod, Deployment, …, CronJob, PodTemplate). */
 export function extractPodSpecs(r: Resource): readonly PodSpecRef[] {
   const loc = POD_SPEC_LOCATIONS[r.kind];
@@ -118,8 +117,9 @@ export function extractPodSpecs(r: Resource): readonly PodSpecRef[] {
       resource: r,
       spec,
       meta: isObject(meta) ? meta : {},
-      specPath: loc[0].join('.'),
-      metaPath: loc[1].join('.'),
+      specPath: SPEC_PATHS[r.kind],
+      metaPath: META_PATHS[r.kind],
+      containers: undefined,
     },
   ];
 }

@@ -3,16 +3,21 @@
  * be missing or of the wrong type. Nothing here throws on odd input.
  */
 import { isObject } from './inventory.js';
-import type { JsonObject } from './types.js';
+import { internConcat } from './path.js';
+import type { JsonObject, PodSpecRef } from './types.js';
 
 export { isObject };
 
 export interface ContainerRef {
   container: JsonObject;
+  /** The container's securityContext when it is an object. */
+  sc: JsonObject | undefined;
   /** Container name, or `<index>` when missing. */
   name: string;
   /** Path relative to the pod spec, e.g. `initContainers[0]`. */
   path: string;
+  /** Full path in the resource, e.g. `spec.template.spec.initContainers[0]`. */
+  base: string;
   kind: 'initContainers' | 'containers' | 'ephemeralContainers';
 }
 
@@ -34,7 +39,10 @@ export function asString(v: unknown): string | undefined {
  * Every container of a pod spec in the order the Pod Security admission library visits them:
  * init containers, containers, ephemeral containers.
  */
-export function containersOf(spec: JsonObject): ContainerRef[] {
+export function containersOf(ref: PodSpecRef): ContainerRef[] {
+  // Every check walks the same containers: build the list once per pod spec.
+  if (ref.containers) return ref.containers as ContainerRef[];
+  const spec = ref.spec;
   const out: ContainerRef[] = [];
   for (const kind of CONTAINER_LISTS) {
     const list = spec[kind];
@@ -43,20 +51,28 @@ export function containersOf(spec: JsonObject): ContainerRef[] {
       const c = list[i];
       if (!isObject(c)) continue;
       const name = typeof c.name === 'string' ? c.name : `<${kind}[${i}]>`;
-      out.push({ container: c, name, path: `${kind}[${i}]`, kind });
+      const sc = isObject(c.securityContext) ? c.securityContext : undefined;
+      const path = `${kind}[${i}]`;
+      out.push({ container: c, sc, name, path, base: internConcat(ref.specPath, path), kind });
     }
   }
+  ref.containers = out;
   return out;
 }
 
 /** `obj.a.b.c` without throwing. */
-export function get(obj: unknown, ...keys: string[]): unknown {
-  let cur = obj;
-  for (const k of keys) {
-    if (!isObject(cur)) return undefined;
-    cur = cur[k];
-  }
-  return cur;
+export function get(obj: unknown, k1: string, k2?: string, k3?: string, k4?: string): unknown {
+  if (!isObject(obj)) return undefined;
+  let cur = obj[k1];
+  if (k2 === undefined) return cur;
+  if (!isObject(cur)) return undefined;
+  cur = cur[k2];
+  if (k3 === undefined) return cur;
+  if (!isObject(cur)) return undefined;
+  cur = cur[k3];
+  if (k4 === undefined) return cur;
+  if (!isObject(cur)) return undefined;
+  return cur[k4];
 }
 
 /** True when a field is present and not null (what a Go pointer being non-nil means after decoding). */

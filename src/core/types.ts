@@ -81,6 +81,17 @@ export interface Resource {
   /** The whole object exactly as parsed. */
   object: JsonObject;
   origin: Origin;
+  /** Set when a scan worker already ran this resource's per-resource controls. */
+  precomputed?: Precomputed;
+  /** Filled on first use by the inventory. */
+  podSpecs?: readonly PodSpecRef[];
+}
+
+/** Findings a scan worker already computed for one resource, with their positions. */
+export interface Precomputed {
+  /** Ids of the controls that were run on the resource. */
+  controls: readonly string[];
+  findings: readonly { control: string; path: string; message: string; line: number; column: number }[];
 }
 
 export interface ResourceRef {
@@ -166,6 +177,8 @@ export interface PodSpecRef {
   specPath: string;
   /** e.g. `spec.template.metadata` */
   metaPath: string;
+  /** Filled on first use by core/podspec.ts `containersOf`. */
+  containers?: unknown[];
 }
 
 export interface Control {
@@ -177,6 +190,11 @@ export interface Control {
   family: string;
   /** Kinds the control evaluates, or `['*']`. */
   appliesTo: readonly string[];
+  /**
+   * `resource`: the check reads only its target (and the scan configuration), so it may run on a
+   * worker thread next to the parser. `inventory` (the default): it may read other resources.
+   */
+  scope?: 'resource' | 'inventory';
   description: string;
   /** Why it matters. */
   rationale: string;

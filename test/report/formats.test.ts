@@ -87,7 +87,8 @@ describe('JSON', () => {
     assert.equal(f.path, 'spec.jobTemplate.spec.template.spec.containers[0].securityContext.runAsUser');
     assert.equal(f.location.file, 'examples/platform/data.yaml');
     assert.equal(f.location.line, 75);
-    assert.deepEqual(f.mappings.cis, ['5.2.7']);
+    // framework mappings are listed once per control
+    assert.deepEqual(doc.controls.find((c: any) => c.id === 'pss-run-as-user').mappings.cis, ['5.2.7']);
   });
 
   test('an empty scan is valid JSON too', async () => {
@@ -148,5 +149,20 @@ describe('table', () => {
     assert.match(plain, /Result: FAIL/);
     const coloured = joined(formatTable(result, { color: true, failOn: 'high', failed: true }));
     assert.ok(coloured.includes('\u001b[31m'));
+  });
+});
+
+describe('JSON streaming', () => {
+  test('the streamed findings are exactly JSON.stringify of each finding', async () => {
+    const { findingToJson } = await import('../../src/report/json.js');
+    const dir = tempDir();
+    writeTree(dir, { 'rendered.yaml': '---\n# Source: c/templates/p.yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: "quote\\"d"\nspec:\n  hostPID: true\n  containers:\n  - name: "ü"\n    image: x\n', 'k.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: k\n  annotations:\n    config.kubernetes.io/origin: "path: base/ns.yaml"\n' });
+    const result = await scan([dir], { config: CONFIG });
+    const doc = JSON.parse(joined(formatJson(result, { failOn: 'low', failed: true })));
+    assert.ok(result.findings.length >= 3);
+    assert.deepEqual(doc.findings, result.findings.map((f) => JSON.parse(JSON.stringify(findingToJson(f)))));
+    const text = joined(formatJson(result, { failOn: 'low', failed: true }));
+    const pretty = JSON.stringify(JSON.parse(text), null, 2) + '\n';
+    assert.equal(text, pretty, 'byte-identical to JSON.stringify(…, null, 2)');
   });
 });

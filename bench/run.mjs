@@ -1,0 +1,9 @@
+// npm run bench — every benchmark, one JSON object per line.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+for (const b of ['scan.mjs']) {
+  execFileSync(process.execPath, [path.join(here, b)], { stdio: 'inherit' });
+}

@@ -1,0 +1,122 @@
+/**
+ * The per-document work of a scan: parse, classify, run per-resource controls, locate findings.
+ */
+import { findControl } from '../controls/index.js';
+import { extractPodSpecs, isObject } from '../core/inventory.js';
+import { concat } from '../core/path.js';
+import type { CheckContext, Control, InventoryView, PodSpecRef, Precomputed, Resource, ScanConfig } from '../core/types.js';
+import { classifyDocument } from '../sources/classify.js';
+import { createLocator } from '../sources/locate.js';
+import type { ProcessedOutcome } from '../sources/loader.js';
+import { parseYamlDocument } from '../sources/yaml.js';
+
+export interface HandlerInit {
+  config: ScanConfig;
+  /** Ids of built-in controls with scope 'resource' to run. */
+  controls: string[];
+}
+
+export interface BatchDoc {
+  text: string;
+  lineBase: number;
+  docNo: number;
+}
+
+/** The inventory a per-resource control sees: its target only. Anything else is a scope violation. */
+class SingleResourceView implements InventoryView {
+  constructor(private readonly target: Resource) {}
+  get resources(): readonly Resource[] {
+    return [this.target];
+  }
+  podSpecsOf(r: Resource): readonly PodSpecRef[] {
+    return (r.podSpecs ??= extractPodSpecs(r));
+  }
+  byKind(): readonly Resource[] {
+    throw new Error('a resource-scoped control read other resources (byKind)');
+  }
+  inNamespace(): readonly Resource[] {
+    throw new Error('a resource-scoped control read other resources (inNamespace)');
+  }
+  get(): Resource | undefined {
+    throw new Error('a resource-scoped control read other resources (get)');
+  }
+  withLabel(): readonly Resource[] {
+    throw new Error('a resource-scoped control read other resources (withLabel)');
+  }
+  namespaces(): readonly string[] {
+    throw new Error('a resource-scoped control read other resources (namespaces)');
+  }
+}
+
+/**
+ * Parses documents and runs the per-resource controls on what they hold, locating each finding:
+ * the same work on the main thread and on every worker, done while each document is still hot in
+ * the CPU cache.
+ */
+export function createDocumentHandler(init: HandlerInit): (filename: string, docs: readonly BatchDoc[]) => ProcessedOutcome[] {
+  const controls: Control[] = init.controls.map((id) => findControl(id)).filter((c): c is Control => c !== undefined && c.scope === 'resource');
+  const ran = controls.map((c) => c.id);
+  const byKind = new Map<string, Control[]>();
+  const forKind = (kind: string): Control[] => {
+    let l = byKind.get(kind);
+    if (!l) byKind.set(kind, (l = controls.filter((c) => c.appliesTo.includes('*') || c.appliesTo.includes(kind))));
+    return l;
+  };
+
+  const checkDocument = (text: string, lineBase: number, value: unknown, docNo: number): [number, Precomputed][] => {
+    const c = classifyDocument(value, docNo);
+    const out: [number, Precomputed][] = [];
+    const pending: { item: number; f: { control: string; path: string; message: string } }[] = [];
+    for (const item of c.items) {
+      const metadata = isObject(item.object.metadata) ? item.object.metadata : {};
+      const r: Resource = {
+        apiVersion: item.apiVersion,
+        kind: item.kind,
+        name: typeof metadata.name === 'string' ? metadata.name : '',
+        namespace: typeof metadata.namespace === 'string' ? metadata.namespace : init.config.defaultNamespace,
+        metadata,
+        object: item.object,
+        origin: { file: '', doc: docNo - 1, line: 0 },
+      };
+      const ctx: CheckContext = { config: init.config, inventory: new SingleResourceView(r) };
+      const list = forKind(item.kind);
+      const ok: string[] = [];
+      for (const control of list) {
+        try {
+          for (const v of control.check(r, ctx)) pending.push({ item: item.itemIndex, f: { control: control.id, path: v.path, message: v.message } });
+          ok.push(control.id);
+        } catch {
+          // Left to the main thread, which reports the failure the same way for every resource.
+        }
+      }
+      out.push([item.itemIndex, { controls: ok.length === ran.length ? ran : ok, findings: [] }]);
+    }
+    if (pending.length > 0) {
+      const loc = createLocator(text, lineBase, 'yaml');
+      const positions = loc.locate(pending.map((p) => (p.item >= 0 ? concat(`items[${p.item}]`, p.f.path) : p.f.path)));
+      const byItem = new Map(out);
+      for (let k = 0; k < pending.length; k++) {
+        const pre = byItem.get(pending[k].item)!;
+        (pre.findings as Precomputed['findings'][number][]).push({ ...pending[k].f, line: positions[k].line, column: positions[k].column });
+      }
+    }
+    return out;
+  };
+
+  return (filename, docs) => {
+    const out: ProcessedOutcome[] = [];
+    for (const d of docs) {
+      if (d.text === '') {
+        out.push({ ok: true, value: null, warnings: [] });
+        continue;
+      }
+      const r = parseYamlDocument(d.text, filename);
+      if (!r.ok || controls.length === 0) {
+        out.push(r);
+        continue;
+      }
+      out.push({ ...r, precomputed: new Map(checkDocument(d.text, d.lineBase, r.value, d.docNo)) });
+    }
+    return out;
+  };
+}
