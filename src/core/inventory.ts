@@ -17,6 +17,7 @@ export class Inventory implements InventoryView {
   private readonly nsIndex = new Map<string, Resource[]>();
   private readonly keyIndex = new Map<string, Resource>();
   private labelIndex: Map<string, Resource[]> | undefined;
+  private readonly memos = new Map<string, unknown>();
 
   constructor(resources: Iterable<Resource> = []) {
     for (const r of resources) this.add(r);
@@ -36,6 +37,14 @@ export class Inventory implements InventoryView {
     // Later duplicates replace earlier ones for lookup (as `kubectl apply` of the same stream would).
     this.keyIndex.set(key, r);
     this.labelIndex = undefined;
+    this.memos.clear();
+  }
+
+  memo<T>(key: string, build: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const v = build();
+    this.memos.set(key, v);
+    return v;
   }
 
   get size(): number {

@@ -144,11 +144,48 @@ export interface PssVersion {
   minor: number;
 }
 
+/**
+ * Organisation-specific settings controls read (from kubecomply.yaml; see src/config). Every field
+ * has a default, so controls never see undefined.
+ */
+export interface Settings {
+  images: {
+    /** Registries (host, or host/path prefix) images may come from. Empty: no allow-list configured. */
+    allowedRegistries: string[];
+  };
+  labels: {
+    /** Labels every Namespace must carry. */
+    namespaces: string[];
+    /** Labels every workload (on the workload object) must carry. */
+    workloads: string[];
+  };
+  dataProtection: {
+    /** Label key naming a namespace's or workload's data class. */
+    dataClassLabel: string;
+    /** Data classes that must be pinned to allowed regions (personal, health, cardholder data). */
+    regulatedClasses: string[];
+    /** Data classes that are cardholder data (PCI DSS segmentation applies). */
+    cardholderClasses: string[];
+    /** Node label that names the region. */
+    regionLabel: string;
+    /** Regions regulated data may run in. Empty: any region, as long as the workload is pinned. */
+    allowedRegions: string[];
+  };
+  runtime: {
+    /** RuntimeClass handlers that are sandboxes (gVisor, Kata). */
+    sandboxHandlers: string[];
+    /** Labels (key=value) that mark a workload as high-risk: it must run in a sandbox. */
+    highRiskLabels: Record<string, string>;
+  };
+}
+
 /** Everything a scan is configured with that controls may read. */
 export interface ScanConfig {
   pss: { level: PssLevel; version: PssVersion };
   /** Namespace assumed for namespaced resources that do not name one (kubectl's `-n`). */
   defaultNamespace: string;
+  /** Organisation settings; defaults when absent. */
+  settings?: Settings;
 }
 
 export interface CheckContext {
@@ -165,6 +202,8 @@ export interface InventoryView {
   withLabel(key: string, value?: string): readonly Resource[];
   podSpecsOf(r: Resource): readonly PodSpecRef[];
   namespaces(): readonly string[];
+  /** Builds a derived index once per inventory (e.g. RBAC bindings by role) and returns it thereafter. */
+  memo<T>(key: string, build: () => T): T;
 }
 
 /** A pod spec found inside a workload, with the JSON paths of the spec and of the pod metadata. */

@@ -46,6 +46,9 @@ class SingleResourceView implements InventoryView {
   namespaces(): readonly string[] {
     throw new Error('a resource-scoped control read other resources (namespaces)');
   }
+  memo<T>(): T {
+    throw new Error('a resource-scoped control read other resources (memo)');
+  }
 }
 
 /**

@@ -6,13 +6,14 @@
  *    (other documents in the file are context, e.g. the Namespace of a pod);
  *  - a `# expect-path: <json path>` comment in a fail file requires a finding at exactly that path;
  *  - a first-line `# kubecomply-test: pss-level=baseline pss-version=v1.30 namespace=x` sets the scan
- *    configuration for that file.
+ *    configuration for that file, and `# kubecomply-settings: {json}` its settings (over the defaults).
  * Adding a control is: the control, its check, and this folder.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { defaultSettings } from '../../src/config/defaults.js';
 import { BUILTIN_CONTROLS } from '../../src/controls/index.js';
 import { parsePssVersion } from '../../src/controls/pod-security/version.js';
 import { evaluate } from '../../src/core/engine.js';
@@ -39,6 +40,16 @@ function configFor(text: string): ScanConfig {
   return config;
 }
 
+/** `# kubecomply-settings: {"images": {"allowedRegistries": ["r.example.com"]}}` — merged over the defaults. */
+function withSettings(config: ScanConfig, text: string): ScanConfig {
+  const m = /^# kubecomply-settings:(.*)$/m.exec(text);
+  if (!m) return config;
+  const over = JSON.parse(m[1]) as Record<string, Record<string, unknown>>;
+  const settings = defaultSettings() as unknown as Record<string, Record<string, unknown>>;
+  for (const [k, v] of Object.entries(over)) settings[k] = { ...settings[k], ...v };
+  return { ...config, settings: settings as unknown as ScanConfig['settings'] };
+}
+
 function yamlFiles(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort() : [];
 }
@@ -56,7 +67,7 @@ describe('control fixtures', () => {
         for (const file of files) {
           const full = path.join(dir, expect, file);
           const text = readFileSync(full, 'utf8');
-          const config = configFor(text);
+          const config = withSettings(configFor(text), text);
           const loaded = await loadSources([full]);
           const errors = loaded.diagnostics.filter((d) => d.level === 'error');
           assert.deepEqual(errors, [], `${full} must load without errors`);
