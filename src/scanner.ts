@@ -10,6 +10,8 @@ import { resolvePositions } from './core/locations.js';
 import type { Control, Diagnostic, Finding, Resource, ScanConfig, Severity } from './core/types.js';
 import { SEVERITIES, SEVERITY_RANK } from './core/types.js';
 import { TOOL } from './core/version.js';
+import { assessFramework, type FrameworkResult } from './frameworks/assess.js';
+import { FRAMEWORKS, type Framework } from './frameworks/index.js';
 import { createDocumentHandler } from './parallel/batch.js';
 import { defaultWorkerCount, ScanPool } from './parallel/pool.js';
 import { loadSources, type LoadOptions } from './sources/loader.js';
@@ -24,6 +26,8 @@ export interface ScanOptions {
   locate?: boolean;
   /** Worker threads for large inputs (0: none). Default: KUBECOMPLY_WORKERS, else one per extra core. */
   workers?: number;
+  /** Frameworks to assess (default: all). */
+  frameworks?: readonly Framework[];
   load?: LoadOptions;
 }
 
@@ -47,6 +51,8 @@ export interface ScanResult {
   /** Resources each control evaluated (only with collectEvaluations). */
   evaluations?: Map<string, Resource[]>;
   bySeverity: Record<Severity, number>;
+  /** Per-framework requirement status and score. */
+  frameworks: FrameworkResult[];
 }
 
 export async function scan(inputs: readonly string[], opts: ScanOptions): Promise<ScanResult> {
@@ -55,7 +61,7 @@ export async function scan(inputs: readonly string[], opts: ScanOptions): Promis
   const workers = opts.workers ?? defaultWorkerCount();
   // Per-resource built-in controls can run on the workers, right after parsing.
   const offloaded = selectActive(opts.controls ?? BUILTIN_CONTROLS, opts.config)
-    .filter((c) => c.scope === 'resource' && findControl(c.id) === c)
+    .filter((c) => c.scope === 'resource' && findControl(c.id)?.check === c.check)
     .map((c) => c.id);
   const init = { config: opts.config, controls: offloaded };
   const parallel = workers > 0 ? (): ScanPool => new ScanPool(workers, init) : undefined;
@@ -108,6 +114,7 @@ export function assess(
     controls: controlSummaries,
     ...(result.evaluations ? { evaluations: result.evaluations } : {}),
     bySeverity,
+    frameworks: (opts.frameworks ?? FRAMEWORKS).map((f) => assessFramework(f, controlSummaries.map((c) => ({ control: c.control, evaluated: c.evaluated })), findings)),
   };
 }
 

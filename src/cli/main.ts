@@ -1,17 +1,20 @@
 import { Command, CommanderError } from 'commander';
 import { TOOL } from '../core/version.js';
 import { controlsCommand, explainCommand } from './controls.js';
+import { frameworksCommand } from './frameworks.js';
 import { scanCommand } from './scan.js';
 import { EXIT_USAGE, UsageError } from './util.js';
 
 export function buildProgram(): Command {
   const program = new Command('kubecomply')
     .description(
-      'Kubernetes security and compliance: scan manifests against the Pod Security Standards and a catalog\n' +
+      'Kubernetes security and compliance: scan manifests against the Pod Security Standards and a catalog ' +
         'of controls mapped to the frameworks you are audited against, and report in the formats CI reads.',
     )
     .version(`${TOOL.name} ${TOOL.version}`, '-V, --version', 'print the version')
     .helpCommand('help [command]', 'help for a command')
+    // Options after a subcommand belong to it (`frameworks show cis --format json`).
+    .enablePositionalOptions()
     .showHelpAfterError('(add --help for usage)')
     .configureHelp({ sortSubcommands: false, showGlobalOptions: false })
     .addHelpText(
@@ -21,11 +24,13 @@ Get started:
   kubecomply scan k8s/                      scan a directory of manifests
   helm template ./chart | kubecomply scan - scan rendered Helm output
   kubecomply controls                       list the controls
-  kubecomply explain pss-privileged         why a control matters and how to fix it`,
+  kubecomply explain pss-privileged         why a control matters and how to fix it
+  kubecomply frameworks show pci-dss        a framework requirement by requirement`,
     );
   program.addCommand(scanCommand());
   program.addCommand(controlsCommand());
   program.addCommand(explainCommand());
+  program.addCommand(frameworksCommand());
   program.addCommand(
     new Command('version').summary('print the version').action(() => {
       process.stdout.write(`${TOOL.name} ${TOOL.version}\n`);

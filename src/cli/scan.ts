@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
 import { BUILTIN_CONTROLS, controlFamilies } from '../controls/index.js';
 import { formatVersion, isPssLevel, parsePssVersion, PSS_LEVELS } from '../controls/pod-security/version.js';
-import { selectControls } from '../controls/select.js';
+import { controlsForFrameworks, selectControls, withSeverities } from '../controls/select.js';
+import { ConfigError, findConfig, loadConfig, type FileConfig } from '../config/config.js';
+import { findFramework, FRAMEWORKS, type Framework } from '../frameworks/index.js';
 import type { Diagnostic, PssLevel, ScanConfig, Severity } from '../core/types.js';
 import { formatJson } from '../report/json.js';
 import { formatJunit } from '../report/junit.js';
@@ -27,16 +29,19 @@ interface ScanFlags {
   quiet?: boolean;
   verbose?: boolean;
   color?: boolean;
+  framework: string[];
+  minScore?: string;
+  config?: string | false;
 }
 
 export function scanCommand(): Command {
   return new Command('scan')
     .summary('scan manifests for security and compliance problems')
     .description(
-      'Scan Kubernetes manifests — files, directories (recursively: .yaml, .yml, .json), or "-" for stdin —\n' +
-        'against the control catalog. Reads multi-document YAML, JSON, kubectl List output, and Helm or\n' +
-        'Kustomize rendered output. Each finding names the control, the resource, the offending field and\n' +
-        'its line.',
+      'Scan Kubernetes manifests — files, directories (recursively: .yaml, .yml, .json), or "-" for stdin — ' +
+        'against the control catalog. Reads multi-document YAML, JSON, kubectl List output, and Helm or ' +
+        'Kustomize rendered output. Each finding names the control, the resource, the offending field and ' +
+        'its line; each framework gets a compliance score.',
     )
     .argument('[paths...]', 'files or directories to scan; "-" reads standard input')
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('table'))
@@ -45,6 +50,10 @@ export function scanCommand(): Command {
     .option('--controls <ids>', 'run only these controls (comma-separated ids, globs like "pss-*" allowed)', collectList, [])
     .option('--skip-controls <ids>', 'do not run these controls (comma-separated ids or globs)', collectList, [])
     .option('--family <families>', 'run only controls of these families, e.g. pod-security', collectList, [])
+    .option('--framework <ids>', 'run only controls mapped to these frameworks and report each requirement (e.g. pci-dss,hipaa; see "kubecomply frameworks")', collectList, [])
+    .option('--min-score <percent>', 'exit with code 1 when a framework scores below this (0–100)')
+    .option('-c, --config <file>', 'settings file (default: ./kubecomply.yaml when it exists)')
+    .option('--no-config', 'ignore ./kubecomply.yaml')
     .addOption(new Option('--pss-level <level>', 'Pod Security Standards level to require').choices(PSS_LEVELS).default('restricted'))
     .option('--pss-version <version>', 'Pod Security Standards policy version: "latest" or v1.0 … ' + 'v1.37', 'latest')
     .option('-n, --namespace <namespace>', 'namespace assumed for namespaced resources that name none', 'default')
@@ -55,9 +64,9 @@ export function scanCommand(): Command {
       'after',
       `
 Exit codes:
-  0  no findings at or above --fail-on
-  1  findings at or above --fail-on
-  2  usage error, or input that could not be read or parsed (findings elsewhere are still reported)
+  0  no findings at or above --fail-on (and every framework at or above --min-score)
+  1  findings at or above --fail-on, or a framework below --min-score
+  2  usage error, an invalid kubecomply.yaml, or input that could not be read or parsed (findings elsewhere are still reported)
 
 Examples:
   # scan a directory of manifests
@@ -73,17 +82,24 @@ Examples:
   kubectl get deploy,ds,sts,pods -A -o yaml | kubecomply scan - --pss-level baseline --pss-version v1.30
 
   # only the Pod Security checks, as JSON
-  kubecomply scan k8s/ --family pod-security --format json`,
+  kubecomply scan k8s/ --family pod-security --format json
+
+  # PCI DSS and HIPAA requirement by requirement; fail below 90 %
+  kubecomply scan k8s/ --framework pci-dss,hipaa --min-score 90`,
     )
     .action(async (paths: string[], flags: ScanFlags, cmd: Command) => {
       process.exitCode = await runScan(paths, flags, cmd);
     });
 }
 
-function buildConfig(flags: ScanFlags): { config: ScanConfig; notes: string[] } {
+function buildConfig(flags: ScanFlags, cmd: Command, file: FileConfig | undefined): { config: ScanConfig; notes: string[] } {
   const notes: string[] = [];
-  if (!isPssLevel(flags.pssLevel)) throw new UsageError(`invalid --pss-level "${flags.pssLevel}"`);
-  const parsed = parsePssVersion(flags.pssVersion);
+  // kubecomply.yaml sets the defaults; flags given on the command line win.
+  const fromFlag = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
+  const level = !fromFlag('pssLevel') && file?.podSecurity.level ? file.podSecurity.level : flags.pssLevel;
+  const version = !fromFlag('pssVersion') && file?.podSecurity.version ? file.podSecurity.version : flags.pssVersion;
+  if (!isPssLevel(level)) throw new UsageError(`invalid --pss-level "${level}"`);
+  const parsed = parsePssVersion(version);
   if (typeof parsed === 'string') throw new UsageError(parsed, 'use --pss-version latest, or a version such as v1.30');
   if (parsed.clampedFrom) {
     notes.push(`Pod Security version ${parsed.clampedFrom} is newer than the newest policy version with rule changes; using ${formatVersion(parsed.version)} (as the API server does)`);
@@ -91,7 +107,34 @@ function buildConfig(flags: ScanFlags): { config: ScanConfig; notes: string[] } 
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(flags.namespace) || flags.namespace.length > 63) {
     throw new UsageError(`invalid --namespace "${flags.namespace}": must be a DNS-1123 label (lowercase letters, digits and "-")`);
   }
-  return { config: { pss: { level: flags.pssLevel as PssLevel, version: parsed.version }, defaultNamespace: flags.namespace }, notes };
+  return {
+    config: { pss: { level: level as PssLevel, version: parsed.version }, defaultNamespace: flags.namespace, ...(file ? { settings: file.settings } : {}) },
+    notes,
+  };
+}
+
+function readConfig(flags: ScanFlags): FileConfig | undefined {
+  if (flags.config === false) return undefined;
+  const file = typeof flags.config === 'string' ? flags.config : findConfig(process.cwd());
+  if (!file) return undefined;
+  try {
+    const known = (id: string): boolean => selectControls(BUILTIN_CONTROLS, { include: [id] }).problems.length === 0;
+    return loadConfig(file, known);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(`invalid configuration\n${e.message}`, 'the settings are described in schemas/config-v1.schema.json');
+    throw e;
+  }
+}
+
+function parseFrameworks(ids: string[]): Framework[] {
+  return ids.map((id) => {
+    const f = findFramework(id);
+    if (!f) {
+      const s = suggest(id, FRAMEWORKS.map((x) => x.id));
+      throw new UsageError(`unknown framework "${id}"${s ? ` (did you mean "${s}"?)` : ''}`, `frameworks are: ${FRAMEWORKS.map((x) => x.id).join(', ')}`);
+    }
+    return f;
+  });
 }
 
 async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise<number> {
@@ -99,8 +142,18 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
     throw new UsageError('no input given', 'pass files or directories, or "-" to read standard input (e.g. helm template ./chart | kubecomply scan -)');
   }
   if (paths.filter((p) => p === '-').length > 1) throw new UsageError('"-" (standard input) can be given only once');
-  const { config, notes } = buildConfig(flags);
-  const { controls, problems } = selectControls(BUILTIN_CONTROLS, { include: flags.controls, exclude: flags.skipControls, families: flags.family });
+  const fileConfig = readConfig(flags);
+  const { config, notes } = buildConfig(flags, cmd, fileConfig);
+  const frameworks = parseFrameworks(flags.framework);
+  let minScore: number | undefined;
+  if (flags.minScore !== undefined) {
+    minScore = Number(flags.minScore);
+    if (!Number.isFinite(minScore) || minScore < 0 || minScore > 100) throw new UsageError(`invalid --min-score "${flags.minScore}": expected a number from 0 to 100`);
+  }
+  const catalog = frameworks.length > 0 ? controlsForFrameworks(BUILTIN_CONTROLS, frameworks) : BUILTIN_CONTROLS;
+  const selected = selectControls(catalog, { include: flags.controls, exclude: [...flags.skipControls, ...(fileConfig?.disabled ?? [])], families: flags.family });
+  const problems = selectControls(BUILTIN_CONTROLS, { include: flags.controls, exclude: flags.skipControls, families: flags.family }).problems;
+  const controls = withSeverities(selected.controls, fileConfig?.severity ?? {});
   for (const p of problems) {
     if (p.kind === 'unknown-family') {
       throw new UsageError(`unknown family "${p.value}"`, `families are: ${controlFamilies().join(', ')}`);
@@ -123,6 +176,7 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
   const result = await scan(paths, {
     config,
     controls,
+    ...(frameworks.length > 0 ? { frameworks } : {}),
     collectEvaluations: flags.format === 'junit',
     load: progress ? { onProgress: progress.update } : {},
   });
@@ -134,13 +188,14 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
     stderr.write(formatDiagnostic(d, ep) + '\n');
   }
 
-  const failed = failsAt(result, flags.failOn);
+  const belowScore = minScore === undefined ? [] : result.frameworks.filter((f) => f.score !== null && f.score < minScore!);
+  const failed = failsAt(result, flags.failOn) || belowScore.length > 0;
   const inputErrors = result.diagnostics.some((d) => d.level === 'error');
   const toFile = flags.output !== undefined && flags.output !== '-';
   let chunks: Iterable<string>;
   switch (flags.format) {
     case 'json':
-      chunks = formatJson(result, { failOn: flags.failOn, failed });
+      chunks = formatJson(result, { failOn: flags.failOn, failed, ...(minScore !== undefined ? { minScore } : {}) });
       break;
     case 'sarif':
       chunks = formatSarif(result);
@@ -154,6 +209,8 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
         failOn: flags.failOn,
         failed,
         quiet: flags.quiet ?? false,
+        detailFrameworks: frameworks.length > 0,
+        ...(minScore !== undefined ? { minScore } : {}),
       });
   }
   await emit(chunks, flags.output);
@@ -161,7 +218,9 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
     const n = result.findings.length;
     stderr.write(`wrote ${flags.format} report to ${flags.output}: ${n} ${n === 1 ? 'finding' : 'findings'} in ${result.stats.resources} resources\n`);
   }
-  void cmd;
+  for (const f of belowScore) {
+    if (!flags.quiet || flags.format !== 'table') stderr.write(`${ep('red', 'fail:')} ${f.framework.name} scores ${f.score}%, below --min-score ${minScore}\n`);
+  }
   if (inputErrors) return EXIT_USAGE;
   return failed ? EXIT_FINDINGS : EXIT_OK;
 }

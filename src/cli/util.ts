@@ -74,6 +74,10 @@ export function editDistance(a: string, b: string): number {
 }
 
 export function suggest(input: string, candidates: readonly string[]): string | undefined {
+  // A short form that names one candidate by a whole dash-separated part ("pci" → "pci-dss", "cra" → "eu-cra").
+  const low = input.toLowerCase();
+  const byPart = candidates.filter((c) => c.toLowerCase().split('-').includes(low) || c.toLowerCase().startsWith(`${low}-`));
+  if (byPart.length === 1) return byPart[0];
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {

@@ -1,4 +1,5 @@
-import type { Control } from '../core/types.js';
+import type { Control, Severity } from '../core/types.js';
+import { citedIds, type Framework } from '../frameworks/index.js';
 
 export interface Selection {
   /** Control ids or globs (`pss-*`) to run; empty = all. */
@@ -36,4 +37,14 @@ export function selectControls(all: readonly Control[], sel: Selection): { contr
     (c) => (inc.length === 0 || inc.some((m) => m(c.id))) && !exc.some((m) => m(c.id)) && (fam.size === 0 || fam.has(c.family)),
   );
   return { controls, problems };
+}
+
+/** Controls with the configuration's severity overrides applied (the check itself is shared). */
+export function withSeverities(controls: readonly Control[], overrides: Readonly<Record<string, Severity>>): Control[] {
+  return controls.map((c) => (overrides[c.id] && overrides[c.id] !== c.severity ? { ...c, severity: overrides[c.id] } : c));
+}
+
+/** Controls mapped to at least one requirement of the given frameworks. */
+export function controlsForFrameworks(all: readonly Control[], frameworks: readonly Framework[]): Control[] {
+  return all.filter((c) => frameworks.some((f) => citedIds(c.mappings, f).length > 0));
 }

@@ -32,6 +32,15 @@ function ranOn(pre: Precomputed): Set<string> {
   return lastSet;
 }
 
+/** A scope predicate that throws leaves the resource in scope: the check then reports the error. */
+function inScope(c: Control, r: Resource, ctx: CheckContext): boolean {
+  try {
+    return c.inScope!(r, ctx);
+  } catch {
+    return true;
+  }
+}
+
 export function selectActive(controls: readonly Control[], config: ScanConfig): Control[] {
   return controls.filter((c) => (c.isActive ? c.isActive(config) : true));
 }
@@ -69,6 +78,7 @@ export function evaluate(inventory: InventoryView, controls: readonly Control[],
     const list = entry.controls;
     for (let k = 0; k < list.length; k++) {
       const c = list[k];
+      if (c.inScope !== undefined && !inScope(c, r, ctx)) continue;
       counts[entry.idx[k]]++;
       if (evaluated) evaluated[entry.idx[k]].push(r);
       const pre = r.precomputed;

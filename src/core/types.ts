@@ -243,6 +243,13 @@ export interface Control {
   mappings: Mappings;
   /** Whether the control takes part in a scan with this configuration (e.g. Pod Security level/version gating). */
   isActive?(config: ScanConfig): boolean;
+  /**
+   * Whether a resource of an applicable kind is something this control judges (a pod that runs
+   * kube-apiserver, an audit.k8s.io Policy rather than a Kyverno one). Resources out of scope are not
+   * checked and not counted as evaluated, so a requirement whose controls found nothing to judge is
+   * not-applicable, never a pass. Absent: every resource of an applicable kind is in scope.
+   */
+  inScope?(target: Resource, ctx: CheckContext): boolean;
   check(target: Resource, ctx: CheckContext): Violation[];
 }
 

@@ -13,8 +13,8 @@ export const CRA: Framework = {
   confidence: 'C',
   mappingKey: 'cra',
   requirements: [
-    { id: 'I.1', title: 'Designed, developed and produced for a risk-appropriate level of cybersecurity', section: 'Part I — essential requirements' },
-    { id: 'I.2(a)', title: 'No known exploitable vulnerabilities when placed on the market', section: 'Part I — essential requirements' },
+    { id: 'I.1', title: 'Designed, developed and produced for a risk-appropriate level of cybersecurity', section: 'Part I — essential requirements', manual: true, guidance: 'Keep the cybersecurity risk assessment of the product (Art. 13(2)) and show how its results shaped the design; scan reports are an input to it, not a substitute.' },
+    { id: 'I.2(a)', title: 'No known exploitable vulnerabilities when placed on the market', section: 'Part I — essential requirements', manual: true, guidance: 'Match the product SBOM against vulnerability data before each release and keep the report with the release; configuration scanning does not find vulnerable package versions.' },
     { id: 'I.2(b)', title: 'Secure-by-default configuration, with reset to the original state', section: 'Part I — essential requirements' },
     { id: 'I.2(c)', title: 'Vulnerabilities can be fixed by security updates, automatic by default', section: 'Part I — essential requirements', manual: true, guidance: 'Document how the platform delivers security updates to its components and whether they apply automatically.' },
     { id: 'I.2(d)', title: 'Protection from unauthorised access; possible unauthorised access reported', section: 'Part I — essential requirements' },

@@ -3,6 +3,10 @@ import type { Framework, Requirement } from './types.js';
 const AUDIT = 'Detected from activity, not from configuration: review Kubernetes audit logs and runtime alerts for this technique.';
 const t = (id: string, title: string, section: string, manual = false): Requirement =>
   manual ? { id, title, section, manual: true, guidance: AUDIT } : { id, title, section };
+/** A manual technique with its own guidance. */
+const r = (id: string, title: string, section: string, guidance: string): Requirement => ({ id, title, section, manual: true, guidance });
+const RECOVERY =
+  'Answered by recovery, not by configuration: keep etcd snapshots and volume backups outside the cluster, restore-test them, and watch the audit log for mass deletions (deletecollection, namespace deletes).';
 
 /**
  * MITRE ATT&CK Enterprise v18.1, the 48 techniques and sub-techniques with platform "Containers"
@@ -58,12 +62,12 @@ export const MITRE: Framework = {
     t('T1046', 'Network Service Discovery', 'Discovery'),
     t('T1069', 'Permission Groups Discovery', 'Discovery', true),
     t('T1613', 'Container and Resource Discovery', 'Discovery'),
-    t('T1485', 'Data Destruction', 'Impact'),
-    t('T1490', 'Inhibit System Recovery', 'Impact'),
+    r('T1485', 'Data Destruction', 'Impact', RECOVERY),
+    r('T1490', 'Inhibit System Recovery', 'Impact', RECOVERY),
     t('T1496', 'Resource Hijacking', 'Impact'),
     t('T1496.001', 'Resource Hijacking: Compute Hijacking', 'Impact'),
     t('T1496.002', 'Resource Hijacking: Bandwidth Hijacking', 'Impact'),
-    t('T1498', 'Network Denial of Service', 'Impact'),
+    r('T1498', 'Network Denial of Service', 'Impact', 'Flooding the network is stopped before the cluster: document the DDoS protection of the load balancers and ingress (provider protection, rate limits) and how it is monitored.'),
     t('T1499', 'Endpoint Denial of Service', 'Impact'),
   ],
 };

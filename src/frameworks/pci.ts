@@ -111,7 +111,7 @@ export const PCI_DSS: Framework = {
     m('11.4.5', 'Segmentation controls are tested yearly and after changes', '11 Test security regularly', 'Test that NetworkPolicies and network segmentation isolate the cardholder data environment; keep the test report.'),
     m('11.4.6', 'Service providers test segmentation every six months', '11 Test security regularly', 'As 11.4.5, every six months.'),
     m('11.5.1', 'Intrusion detection or prevention covers the network', '11 Test security regularly', 'Document the network IDS/IPS (or runtime detection such as Falco) and its alerting.'),
-    r('11.5.2', 'Change detection alerts on unauthorised changes to critical files', '11 Test security regularly', { confidence: 'V' }),
+    m('11.5.2', 'Change detection alerts on unauthorised changes to critical files', '11 Test security regularly', 'Run file-integrity monitoring on the nodes for critical files (/etc/kubernetes/manifests, the kubelet configuration, PKI), alerting on unauthorised changes and comparing at least weekly; keep the alerts and their review as evidence.', { confidence: 'V' }),
     m('12.10.1', 'An incident response plan exists and is ready', '12 Organisational policies', PROCESS),
     m('12.10.2', 'The incident response plan is reviewed and tested yearly', '12 Organisational policies', PROCESS),
     m('12.10.3', 'Designated personnel respond to incidents around the clock', '12 Organisational policies', PROCESS),

@@ -3,8 +3,8 @@ import type { Framework } from './types.js';
 /** STRIDE threat categories (Microsoft threat modelling); every control names the threats it counters. */
 export const STRIDE: Framework = {
   id: 'stride',
-  name: 'STRIDE threat categories',
-  version: 'the six categories',
+  name: 'STRIDE',
+  version: 'threat categories',
   source: 'STRIDE threat model categories',
   confidence: 'V',
   mappingKey: 'stride',

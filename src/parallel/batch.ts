@@ -3,6 +3,7 @@
  */
 import { findControl } from '../controls/index.js';
 import { extractPodSpecs, isObject } from '../core/inventory.js';
+import { CLUSTER_SCOPED_KINDS } from '../core/kinds.js';
 import { concat } from '../core/path.js';
 import type { CheckContext, Control, InventoryView, PodSpecRef, Precomputed, Resource, ScanConfig } from '../core/types.js';
 import { classifyDocument } from '../sources/classify.js';
@@ -75,8 +76,9 @@ export function createDocumentHandler(init: HandlerInit): (filename: string, doc
       const r: Resource = {
         apiVersion: item.apiVersion,
         kind: item.kind,
-        name: typeof metadata.name === 'string' ? metadata.name : '',
-        namespace: typeof metadata.namespace === 'string' ? metadata.namespace : init.config.defaultNamespace,
+        name: typeof metadata.name === 'string' && metadata.name !== '' ? metadata.name : typeof metadata.generateName === 'string' && metadata.generateName !== '' ? `${metadata.generateName}*` : '<unnamed>',
+        // as the main thread decides it (custom kinds' scope from CRDs is unknown here; resource-scoped checks must not depend on it)
+        namespace: CLUSTER_SCOPED_KINDS.has(item.kind) ? undefined : typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : init.config.defaultNamespace,
         metadata,
         object: item.object,
         origin: { file: '', doc: docNo - 1, line: 0 },

@@ -4,6 +4,7 @@
  */
 import { formatVersion } from '../controls/pod-security/version.js';
 import type { Diagnostic, Finding, Mappings } from '../core/types.js';
+import type { FrameworkResult } from '../frameworks/assess.js';
 import type { ScanResult } from '../scanner.js';
 
 export const JSON_SCHEMA_VERSION = 'kubecomply.io/scan-result/v1';
@@ -11,6 +12,29 @@ export const JSON_SCHEMA_VERSION = 'kubecomply.io/scan-result/v1';
 export interface JsonReportOptions {
   failOn: string;
   failed: boolean;
+  minScore?: number;
+}
+
+export function frameworkToJson(r: FrameworkResult): Record<string, unknown> {
+  const f = r.framework;
+  return {
+    id: f.id,
+    name: f.name,
+    version: f.version,
+    source: f.source,
+    score: r.score,
+    counts: { ...r.counts },
+    requirements: r.requirements.map((q) => ({
+      id: q.requirement.id,
+      title: q.requirement.title,
+      ...(q.requirement.section ? { section: q.requirement.section } : {}),
+      status: q.status,
+      confidence: q.confidence,
+      controls: q.controls.map((c) => c.id),
+      findings: q.findings.length,
+      ...(q.requirement.guidance ? { guidance: q.requirement.guidance } : {}),
+    })),
+  };
 }
 
 function mappingsOf(m: Mappings): Record<string, string[]> {
@@ -73,6 +97,7 @@ export function toJsonReport(result: ScanResult, opts: JsonReportOptions, withFi
       podSecurity: { level: result.config.pss.level, version: formatVersion(result.config.pss.version) },
       defaultNamespace: result.config.defaultNamespace,
       failOn: opts.failOn,
+      ...(opts.minScore !== undefined ? { minScore: opts.minScore } : {}),
     },
     summary: {
       result: inputErrors > 0 ? 'error' : opts.failed ? 'fail' : 'pass',
@@ -96,6 +121,7 @@ export function toJsonReport(result: ScanResult, opts: JsonReportOptions, withFi
       failed: c.failed,
       mappings: mappingsOf(c.control.mappings),
     })),
+    frameworks: result.frameworks.map(frameworkToJson),
     diagnostics: result.diagnostics.map(diagnosticToJson),
   };
 }

@@ -162,6 +162,9 @@ export function* formatSarif(result: ScanResult): Generator<string> {
         ],
         originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileUri(process.cwd()) } },
         columnKind: 'utf16CodeUnits',
+        properties: {
+          frameworks: result.frameworks.map((f) => ({ id: f.framework.id, name: f.framework.name, version: f.framework.version, score: f.score, counts: f.counts })),
+        },
         results: [] as unknown[],
       },
     ],

@@ -3,7 +3,7 @@
  * line, then a summary. Colour only when asked (the CLI asks on a TTY without NO_COLOR).
  */
 import type { Finding, Severity } from '../core/types.js';
-import { SEVERITIES } from '../core/types.js';
+import { SEVERITIES, SEVERITY_RANK } from '../core/types.js';
 import { describeConfig, type ScanResult } from '../scanner.js';
 
 export interface TableOptions {
@@ -12,6 +12,47 @@ export interface TableOptions {
   failed: boolean;
   /** Omit the banner and summary. */
   quiet?: boolean;
+  /** List every requirement of each framework (--framework). */
+  detailFrameworks?: boolean;
+  minScore?: number;
+}
+
+const STATUS_STYLE = { pass: 'green', fail: 'red', manual: 'cyan', 'not-applicable': 'gray' } as const;
+const STATUS_TEXT = { pass: 'PASS', fail: 'FAIL', manual: 'MANUAL', 'not-applicable': 'N/A' } as const;
+
+function* frameworkSection(result: ScanResult, opts: TableOptions, p: Painter): Generator<string> {
+  if (result.frameworks.length === 0) return;
+  let s = '';
+  if (opts.detailFrameworks) {
+    for (const fr of result.frameworks) {
+      const f = fr.framework;
+      s += `\n${p('bold', `${f.name} ${f.version}`)} — ${scoreText(fr.score, opts.minScore, p)} ${p('dim', countsText(fr.counts))}\n`;
+      const idw = Math.min(22, Math.max(...fr.requirements.map((r) => r.requirement.id.length)));
+      for (const r of fr.requirements) {
+        const ids = r.status === 'fail' ? [...new Set(r.findings.map((x) => x.control.id))] : [];
+        const why = r.status === 'fail' ? p('dim', ` — ${r.findings.length} ${r.findings.length === 1 ? 'finding' : 'findings'}: ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}`) : '';
+        const conf = r.confidence === 'R' ? p('dim', ' [id: single source]') : '';
+        s += `  ${p(STATUS_STYLE[r.status], STATUS_TEXT[r.status].padEnd(6))} ${r.requirement.id.padEnd(idw)} ${r.requirement.title}${conf}${why}\n`;
+      }
+    }
+  }
+  s += `\n${p('bold', 'Compliance')} ${p('dim', '(score = passed ÷ decided requirements; manual and not-applicable ones are not counted)')}\n`;
+  const nameW = Math.max(...result.frameworks.map((fr) => `${fr.framework.name} ${fr.framework.version}`.length));
+  for (const fr of result.frameworks) {
+    s += `  ${`${fr.framework.name} ${fr.framework.version}`.padEnd(nameW)}  ${scoreText(fr.score, opts.minScore, p).padStart(4)}  ${p('dim', countsText(fr.counts))}\n`;
+  }
+  yield s;
+}
+
+function scoreText(score: number | null, min: number | undefined, p: Painter): string {
+  if (score === null) return p('gray', '  —');
+  const text = `${score}%`.padStart(4);
+  if (min !== undefined) return p(score < min ? 'red' : 'green', text);
+  return p(score >= 90 ? 'green' : score >= 60 ? 'yellow' : 'red', text);
+}
+
+function countsText(c: Record<'pass' | 'fail' | 'manual' | 'not-applicable', number>): string {
+  return `${c.pass} pass, ${c.fail} fail, ${c.manual} manual, ${c['not-applicable']} n/a`;
 }
 
 const CODES: Record<string, [number, number]> = {
@@ -73,6 +114,7 @@ export function* formatTable(result: ScanResult, opts: TableOptions): Generator<
   }
   if (out) yield out;
   if (opts.quiet) return;
+  yield* frameworkSection(result, opts, p);
 
   const errors = result.diagnostics.filter((d) => d.level === 'error').length;
   const warnings = result.diagnostics.filter((d) => d.level === 'warning').length;
@@ -96,7 +138,14 @@ export function* formatTable(result: ScanResult, opts: TableOptions): Generator<
     s += `Input: ${parts.join(', ')}.\n`;
   }
   if (errors > 0) s += p('red', 'Result: ERROR — some input could not be scanned (exit code 2).') + '\n';
-  else if (opts.failed) s += p('red', `Result: FAIL — findings at or above "${opts.failOn}" (exit code 1).`) + '\n';
+  else if (opts.failed) {
+    const low = opts.minScore === undefined ? [] : result.frameworks.filter((f) => f.score !== null && f.score < opts.minScore!);
+    const why = [
+      ...(failing.some((f) => opts.failOn !== 'none' && SEVERITY_RANK[f.control.severity] >= SEVERITY_RANK[opts.failOn as Severity] && f.control.severity !== 'info') ? [`findings at or above "${opts.failOn}"`] : []),
+      ...(low.length > 0 ? [`${low.map((f) => f.framework.id).join(', ')} below --min-score ${opts.minScore}`] : []),
+    ];
+    s += p('red', `Result: FAIL — ${why.join('; ')} (exit code 1).`) + '\n';
+  }
   else if (failing.length > 0 && opts.failOn === 'none') s += `Result: findings reported, not failing (--fail-on none).\n`;
   else if (failing.length > 0) s += p('green', `Result: PASS — no findings at or above "${opts.failOn}".`) + '\n';
   else s += p('green', 'Result: PASS') + '\n';

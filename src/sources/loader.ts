@@ -27,6 +27,8 @@ export const MAX_JSON_BYTES = 512 * 1024 * 1024;
 
 /** Directories skipped when walking a tree (never when named explicitly). */
 const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.terraform', '.venv']);
+/** kubecomply's own settings files are not manifests: skipped when walking a tree. */
+const SKIPPED_FILES = new Set(['kubecomply.yaml', 'kubecomply.yml', '.kubecomply.yaml']);
 
 /** Inputs smaller than this are parsed on the main thread only: starting workers would cost more. */
 const PARALLEL_THRESHOLD_CHARS = 2 * 1024 * 1024;
@@ -173,7 +175,7 @@ async function walk(dir: string, state: LoadState): Promise<string[]> {
       const p = path.join(d, e.name);
       if (e.isDirectory()) {
         if (!SKIPPED_DIRS.has(e.name)) await visit(p);
-      } else if ((e.isFile() || e.isSymbolicLink()) && YAML_EXTENSIONS.includes(path.extname(e.name).toLowerCase())) {
+      } else if ((e.isFile() || e.isSymbolicLink()) && YAML_EXTENSIONS.includes(path.extname(e.name).toLowerCase()) && !SKIPPED_FILES.has(e.name)) {
         out.push(p);
       }
     }

@@ -2,8 +2,9 @@
  * The one generic control test. For every control in the catalog, `test/fixtures/controls/<id>/` holds
  * `pass/*.yaml` and `fail/*.yaml`:
  *  - in a pass file, the control reports nothing;
- *  - in a fail file, every resource of a kind the control applies to gets at least one finding
- *    (other documents in the file are context, e.g. the Namespace of a pod);
+ *  - in a fail file, every resource of a kind the control applies to (and in its scope, see
+ *    Control.inScope) gets at least one finding (other documents in the file are context, e.g. the
+ *    Namespace of a pod);
  *  - a `# expect-path: <json path>` comment in a fail file requires a finding at exactly that path;
  *  - a first-line `# kubecomply-test: pss-level=baseline pss-version=v1.30 namespace=x` sets the scan
  *    configuration for that file, and `# kubecomply-settings: {json}` its settings (over the defaults).
@@ -68,7 +69,7 @@ describe('control fixtures', () => {
           const full = path.join(dir, expect, file);
           const text = readFileSync(full, 'utf8');
           const config = withSettings(configFor(text), text);
-          const loaded = await loadSources([full]);
+          const loaded = await loadSources([full], { defaultNamespace: config.defaultNamespace });
           const errors = loaded.diagnostics.filter((d) => d.level === 'error');
           assert.deepEqual(errors, [], `${full} must load without errors`);
           assert.ok(control.isActive ? control.isActive(config) : true, `${full}: control is not active with this file's configuration`);
@@ -77,7 +78,11 @@ describe('control fixtures', () => {
             for (const f of result.findings) problems.push(`${expect}/${file}: unexpected finding on ${f.resource.kind}/${f.resource.name}: ${f.message} (${f.path})`);
             continue;
           }
-          const targets = loaded.resources.filter((r) => control.appliesTo.includes('*') || control.appliesTo.includes(r.kind));
+          const inventory = new Inventory(loaded.resources);
+          const ctx = { config, inventory };
+          const targets = loaded.resources.filter(
+            (r) => (control.appliesTo.includes('*') || control.appliesTo.includes(r.kind)) && (control.inScope === undefined || control.inScope(r, ctx)),
+          );
           if (targets.length === 0) problems.push(`${expect}/${file}: no resource the control applies to`);
           for (const r of targets) {
             if (!result.findings.some((f) => f.resource === r)) problems.push(`${expect}/${file}: no finding on ${r.kind}/${r.name} (line ${r.origin.line})`);

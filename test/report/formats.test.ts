@@ -93,7 +93,7 @@ describe('JSON', () => {
 
   test('an empty scan is valid JSON too', async () => {
     const dir = tempDir();
-    writeTree(dir, { 'ok.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n' });
+    writeTree(dir, { 'ok.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n  namespace: team\n' });
     const result = await scan([dir], { config: CONFIG });
     const doc = JSON.parse(joined(formatJson(result, { failOn: 'low', failed: false })));
     assert.deepEqual(doc.findings, []);

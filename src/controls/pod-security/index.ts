@@ -265,7 +265,7 @@ const specs: PssSpec[] = [
     description: 'runAsNonRoot must be true on the pod or on every container (from v1.35, pods with hostUsers: false are exempt).',
     rationale: 'Root in a container is root on the node once any isolation layer fails; non-root makes most escapes and file-system tampering fail.',
     remediation: 'Require a non-root user on the pod:\n```yaml\nspec:\n  securityContext:\n    runAsNonRoot: true\n    runAsUser: 10001\n```',
-    mappings: { cis: ['5.2.7'], nsa: ['P1'], mitre: ['T1611', 'T1068'], stride: ['E'] },
+    mappings: { cis: ['5.2.7'], nsa: ['P1'], nist80190: ['4.1.2', '4.4.3'], mitre: ['T1611', 'T1068'], stride: ['E'] },
     check: checks.runAsNonRoot,
   },
   {
@@ -278,7 +278,7 @@ const specs: PssSpec[] = [
     description: 'runAsUser must not be 0 on the pod or any container (policy v1.23 and later; from v1.35 pods with hostUsers: false are exempt).',
     rationale: 'An explicit runAsUser: 0 runs the process as root regardless of the image\'s USER.',
     remediation: 'Use a non-zero uid:\n```yaml\nspec:\n  securityContext:\n    runAsUser: 10001\n```',
-    mappings: { cis: ['5.2.7'], nsa: ['P1'], mitre: ['T1611', 'T1068'], stride: ['E'] },
+    mappings: { cis: ['5.2.7'], nsa: ['P1'], nist80190: ['4.1.2', '4.4.3'], mitre: ['T1611', 'T1068'], stride: ['E'] },
     check: checks.runAsUser,
   },
   {
