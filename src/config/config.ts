@@ -7,10 +7,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Ajv as AjvType, ErrorObject, ValidateFunction } from 'ajv';
 import { child } from '../core/path.js';
-import type { PssLevel, Settings, Severity } from '../core/types.js';
+import type { AdmissionSettings, ExceptionPolicy, PssLevel, Settings, Severity } from '../core/types.js';
 import { createLocator } from '../sources/locate.js';
 import { parseYamlDocument } from '../sources/yaml.js';
-import { defaultSettings } from './defaults.js';
+import { defaultAdmissionSettings, defaultExceptionPolicy, defaultSettings } from './defaults.js';
 
 export const CONFIG_FILE_NAMES = ['kubecomply.yaml', 'kubecomply.yml', '.kubecomply.yaml'];
 
@@ -20,6 +20,9 @@ export interface FileConfig {
   settings: Settings;
   disabled: string[];
   severity: Record<string, Severity>;
+  /** Exception governance; `files` resolved against the configuration file's directory. */
+  exceptions: ExceptionPolicy;
+  admission: AdmissionSettings;
 }
 
 export class ConfigError extends Error {
@@ -110,6 +113,8 @@ export function loadConfig(file: string, knownControls?: (id: string) => boolean
     dataProtection?: Partial<Settings['dataProtection']>;
     runtime?: Partial<Settings['runtime']>;
     controls?: { disabled?: string[]; severity?: Record<string, Severity> };
+    exceptions?: Partial<ExceptionPolicy>;
+    admission?: Partial<Omit<AdmissionSettings, 'administrators'>> & { administrators?: Partial<AdmissionSettings['administrators']> };
   };
   if (problems.length === 0 && knownControls) {
     (cfg.controls?.disabled ?? []).forEach((id, i) => {
@@ -139,5 +144,28 @@ export function loadConfig(file: string, knownControls?: (id: string) => boolean
     },
     disabled: cfg.controls?.disabled ?? [],
     severity: cfg.controls?.severity ?? {},
+    exceptions: exceptionPolicyOf(cfg.exceptions, path.dirname(path.resolve(file))),
+    admission: admissionOf(cfg.admission),
   };
+}
+
+function exceptionPolicyOf(e: Partial<ExceptionPolicy> | undefined, dir: string): ExceptionPolicy {
+  const d = defaultExceptionPolicy();
+  return {
+    maxDays: e?.maxDays ?? d.maxDays,
+    minJustificationLength: e?.minJustificationLength ?? d.minJustificationLength,
+    files: (e?.files ?? []).map((f) => path.resolve(dir, f)),
+  };
+}
+
+function admissionOf(a: (Partial<Omit<AdmissionSettings, 'administrators'>> & { administrators?: Partial<AdmissionSettings['administrators']> }) | undefined): AdmissionSettings {
+  const d = defaultAdmissionSettings();
+  if (!a) return d;
+  const { administrators, ...rest } = a;
+  return { ...d, ...rest, administrators: { ...d.administrators, ...administrators } };
+}
+
+/** The defaults of everything kubecomply.yaml sets, for runs without a file. */
+export function defaultFileConfig(): Omit<FileConfig, 'file'> {
+  return { podSecurity: {}, settings: defaultSettings(), disabled: [], severity: {}, exceptions: defaultExceptionPolicy(), admission: defaultAdmissionSettings() };
 }

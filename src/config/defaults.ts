@@ -1,4 +1,4 @@
-import type { ScanConfig, Settings } from '../core/types.js';
+import type { AdmissionSettings, ExceptionPolicy, ScanConfig, Settings } from '../core/types.js';
 
 /** The settings a scan uses when kubecomply.yaml does not say otherwise. */
 export function defaultSettings(): Settings {
@@ -24,4 +24,43 @@ const DEFAULTS = defaultSettings();
 /** The settings of a scan configuration, defaults filled in. */
 export function settingsOf(config: ScanConfig): Settings {
   return config.settings ?? DEFAULTS;
+}
+
+/** Exception governance when kubecomply.yaml does not say otherwise. */
+export function defaultExceptionPolicy(): ExceptionPolicy {
+  return { maxDays: 90, minJustificationLength: 20, files: [] };
+}
+
+/**
+ * The controls evaluated at admission by default: those that judge a workload from the object alone,
+ * so that the answer needs no cluster state and equals what `kubecomply scan` says of the same object.
+ */
+export const DEFAULT_ADMISSION_CONTROLS: readonly string[] = [
+  'pss-*',
+  'image-*',
+  'workload-required-labels',
+  'container-dangerous-capabilities',
+  'container-runtime-socket-mount',
+  'sensitive-host-path-mount',
+  'share-process-namespace',
+];
+
+/** Admission settings when kubecomply.yaml does not say otherwise. */
+export function defaultAdmissionSettings(): AdmissionSettings {
+  return {
+    mode: 'enforce',
+    modeLabel: 'kubecomply.io/mode',
+    namespaceModes: {},
+    administrators: {
+      users: ['system:kube-controller-manager', 'system:kube-scheduler', 'system:apiserver'],
+      groups: ['system:masters', 'system:nodes'],
+      serviceAccounts: ['kube-system:*'],
+    },
+    adminNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'],
+    systemComponents: [],
+    controls: [...DEFAULT_ADMISSION_CONTROLS],
+    bindableClusterRoles: ['view', 'edit'],
+    failurePolicy: 'Fail',
+    timeoutSeconds: 5,
+  };
 }

@@ -179,6 +179,40 @@ export interface Settings {
   };
 }
 
+export type AdmissionMode = 'enforce' | 'warn' | 'audit';
+
+/** How ComplianceException documents are governed (kubecomply.yaml `exceptions`). */
+export interface ExceptionPolicy {
+  /** Longest validity from approval to expiry, in days. */
+  maxDays: number;
+  /** Shortest accepted justification, in characters. */
+  minJustificationLength: number;
+  /** Files or directories with ComplianceException documents (absolute, or relative to the working directory). */
+  files: string[];
+}
+
+/** The admission webhook's settings (kubecomply.yaml `admission`), defaults filled in. */
+export interface AdmissionSettings {
+  mode: AdmissionMode;
+  /** Namespace label selecting a namespace's mode. */
+  modeLabel: string;
+  namespaceModes: Record<string, AdmissionMode>;
+  administrators: {
+    users: string[];
+    groups: string[];
+    /** `namespace:name`, `*` a wildcard. */
+    serviceAccounts: string[];
+  };
+  adminNamespaces: string[];
+  /** `key=value` or `key` selectors marking system components. */
+  systemComponents: string[];
+  /** Catalog control ids or globs evaluated at admission. */
+  controls: string[];
+  bindableClusterRoles: string[];
+  failurePolicy: 'Fail' | 'Ignore';
+  timeoutSeconds: number;
+}
+
 /** Everything a scan is configured with that controls may read. */
 export interface ScanConfig {
   pss: { level: PssLevel; version: PssVersion };
