@@ -604,7 +604,7 @@ export const apiserverServiceAccountKeyFile: Control = componentControl(
     title: 'Service account token verification key not set',
     severity: 'medium',
     description:
-      'kube-apiserver must set --service-account-key-file (CIS 1.2.22) to the public key(s) matching the token signing key. When it is absent the API server verifies tokens with its --tls-private-key-file (documented fallback).',
+      'kube-apiserver must set --service-account-key-file (CIS 1.2.22) to the public key(s) matching the token signing key. When it is absent the API server verifies tokens with its --tls-private-key-file (documented fallback). An API server that uses an external token signer (--service-account-signing-endpoint, which excludes the key-file flags) passes.',
     rationale:
       'A dedicated service account key pair can be rotated (old and new public keys listed side by side) without touching the serving certificate; tokens tied to the serving key break, or stay valid, whenever that certificate changes.',
     remediation: `Point the flag at the service account public key (the controller manager signs with the matching private key):\n${MANIFEST('--service-account-key-file=/etc/kubernetes/pki/sa.pub\n--service-account-signing-key-file=/etc/kubernetes/pki/sa.key\n--service-account-issuer=https://kubernetes.default.svc.cluster.local')}`,
@@ -612,7 +612,12 @@ export const apiserverServiceAccountKeyFile: Control = componentControl(
     mappings: { ...SA_MAPPINGS('1.2.22'), mitre: ['T1550.001'] },
   },
   API,
-  (comp) => requireSet(comp, 'service-account-key-file', 'service account tokens are verified with the --tls-private-key-file key, which cannot be rotated on its own'),
+  (comp) =>
+    // An external signer (--service-account-signing-endpoint, v1.32+) publishes its own verification keys and
+    // is mutually exclusive with --service-account-key-file: nothing to set then.
+    stringValue(comp, 'service-account-signing-endpoint') !== undefined
+      ? NONE
+      : requireSet(comp, 'service-account-key-file', 'service account tokens are verified with the --tls-private-key-file key, which cannot be rotated on its own'),
 );
 
 export const apiserverServiceAccountTokenExpiration: Control = componentControl(

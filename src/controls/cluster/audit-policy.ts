@@ -220,7 +220,7 @@ function isAuditPolicy(r: Resource): boolean {
   return r.apiVersion.startsWith('audit.k8s.io/');
 }
 
-export const auditPolicyCoverage: Control = resourceControl(
+const auditPolicy: Control = resourceControl(
   {
     id: 'audit-policy-coverage',
     title: 'Audit policy misses key security events or logs secrets',
@@ -250,3 +250,6 @@ export const auditPolicyCoverage: Control = resourceControl(
   },
   (target) => (isAuditPolicy(target) ? checkAuditPolicy(target.object) : NONE),
 );
+
+/** Only audit.k8s.io Policies are judged (Kyverno and other kinds named Policy are not audit policies). */
+export const auditPolicyCoverage: Control = { ...auditPolicy, inScope: isAuditPolicy };

@@ -87,7 +87,8 @@ export function setting(comp: ComponentRef, name: string): Setting | undefined {
   if (occ !== undefined) return { path: occ.valuePath, raw: occ.value, text: occ.text, occ };
   if (comp.name === 'etcd') {
     const env = comp.env.get(etcdEnvName(name));
-    if (env !== undefined) {
+    // etcd uses a variable only when its value is not empty (pkg/flags setFlagFromEnv: `if val != ""`).
+    if (env !== undefined && env.value !== '') {
       return env.value === undefined
         ? { path: env.path, raw: undefined, text: `${env.name} (from valueFrom)`, hidden: true }
         : { path: env.path, raw: env.value, text: `${env.name}=${env.value}` };
@@ -130,6 +131,7 @@ export function requireSet(comp: ComponentRef, name: string, consequence: string
   if (s === undefined) return [{ path: comp.c.base, message: `${who}: --${name} is not set: ${consequence}` }];
   if (s.hidden) return NONE;
   if (s.raw === undefined) return [{ path: s.path, message: `${who}: --${name} is given without a value: ${consequence}` }];
+  if (s.occ?.swallowed) return [{ path: s.path, message: `${who}: --${name} is followed by ${JSON.stringify(s.raw)}, which ${comp.name} takes as the value of --${name} (not as a flag): ${consequence}` }];
   if (s.raw.trim() === '' || s.raw.trim() === '""' || s.raw.trim() === "''") return [{ path: s.path, message: `${who}: --${name} is set to an empty value: ${consequence}` }];
   return NONE;
 }
@@ -137,7 +139,7 @@ export function requireSet(comp: ComponentRef, name: string, consequence: string
 /** The non-empty string value of a flag, if any. */
 export function stringValue(comp: ComponentRef, name: string): string | undefined {
   const s = setting(comp, name);
-  if (s === undefined || s.raw === undefined) return undefined;
+  if (s === undefined || s.raw === undefined || s.occ?.swallowed) return undefined;
   const v = s.raw.trim();
   return v === '' ? undefined : v;
 }

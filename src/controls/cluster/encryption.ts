@@ -23,7 +23,7 @@ function isEncryptionConfig(r: Resource): boolean {
   return r.kind === 'EncryptionConfig' && r.apiVersion === 'v1';
 }
 
-export const apiserverEncryptionProviders: Control = resourceControl(
+const encryptionProviders: Control = resourceControl(
   {
     id: 'apiserver-encryption-providers',
     title: 'Encryption configuration does not encrypt Secrets',
@@ -107,3 +107,5 @@ function judgeProviders(what: string, entry: Record<string, unknown>, base: stri
   }
   return out;
 }
+
+export const apiserverEncryptionProviders: Control = { ...encryptionProviders, inScope: isEncryptionConfig };

@@ -4,8 +4,10 @@
  * Kubernetes components parse flags with spf13/pflag, etcd with Go's standard `flag` package. What
  * this parser reproduces, because a scanner that read flags differently could be bypassed:
  *
- *  - `--name=value` and `--name value` (the next element is the value when it does not start with
- *    `-`; a lone `-` is a value, e.g. `--audit-log-path -` for standard out);
+ *  - `--name=value` and `--name value`: a flag that takes a value takes the next element, whatever it
+ *    is — pflag and Go's flag do not look at it, so `--audit-log-path --anonymous-auth=false` sets
+ *    the audit log path to the text `--anonymous-auth=false` and leaves anonymous auth at its
+ *    default (the occurrence is marked `swallowed`); a lone `-` is a value (standard out);
  *  - boolean flags given without a value mean true (`--profiling`), and a boolean flag never takes
  *    the next element as its value: `--profiling false` leaves profiling ON (pflag reads `false` as a
  *    stray positional argument). Which flags are boolean is passed in by the caller;
@@ -49,6 +51,8 @@ export interface FlagOccurrence {
    * its value (`--profiling false` turns profiling on and leaves a stray `false` argument).
    */
   stray?: string;
+  /** The value is the next element, which looks like a flag: the component reads it as the value (see above). */
+  swallowed?: boolean;
 }
 
 export interface FlagSyntax {
@@ -233,8 +237,12 @@ export function parseFlagElements(elems: readonly ArgElement[], start: number, s
       continue;
     }
     const next = elems[i + 1];
-    if (next !== undefined && !looksLikeFlag(next.value)) {
-      out.push({ name, value: next.value, path: e.path, valuePath: next.path, text: `${s} ${next.value}` });
+    if (next !== undefined) {
+      const swallowed = looksLikeFlag(next.value);
+      // A swallowed flag is reported at the flag that lacks its value.
+      const occ: FlagOccurrence = { name, value: next.value, path: e.path, valuePath: swallowed ? e.path : next.path, text: `${s} ${next.value}` };
+      if (swallowed) occ.swallowed = true;
+      out.push(occ);
       i++;
     } else {
       out.push({ name, value: undefined, path: e.path, valuePath: e.path, text: s });

@@ -3,7 +3,10 @@
  * server, from two kinds of evidence:
  *
  *  1. kube-apiserver enables the ImagePolicyWebhook admission plugin (with its
- *     --admission-control-config-file, without which the plugin cannot start); or
+ *     --admission-control-config-file, without which the plugin cannot start), unless the
+ *     AdmissionConfiguration that flag names is in the input and sets the plugin's
+ *     `defaultAllow: true`, which admits every image whenever the backend is unavailable (fails
+ *     open, like a webhook with failurePolicy: Ignore); or
  *  2. the input holds an image-verification admission controller that enforces:
  *     - Sigstore policy-controller: a Validating/MutatingWebhookConfiguration whose webhook name
  *       ends in sigstore.dev (policy.sigstore.dev by default);
@@ -17,11 +20,11 @@
  *     it) and does not count. Generic policy engines without an image-verification policy do not
  *     count either.
  */
-import { asArray, asObject, asString } from '../../core/podspec.js';
+import { asArray, asObject, asString, quote } from '../../core/podspec.js';
 import type { CheckContext, Control } from '../../core/types.js';
 import { NONE } from '../helpers.js';
 import { admissionPlugin } from './apiserver.js';
-import { componentControl, DOCS, stringValue, subject } from './common.js';
+import { componentControl, configsFor, DOCS, stringValue, subject } from './common.js';
 
 interface Verifiers {
   /** Enforcing verifiers found, for messages. */
@@ -92,6 +95,23 @@ function imageVerifiers(ctx: CheckContext): Verifiers {
   });
 }
 
+/**
+ * Whether the AdmissionConfiguration `file` names (when the input holds it) configures
+ * ImagePolicyWebhook inline with `defaultAllow: true`. Both API groups kube-apiserver reads are
+ * accepted (apiserver.config.k8s.io and the older apiserver.k8s.io).
+ */
+function imagePolicyFailsOpen(ctx: CheckContext, file: string): boolean {
+  const cfgs = [...configsFor(ctx, 'AdmissionConfiguration', 'apiserver.config.k8s.io/', file), ...configsFor(ctx, 'AdmissionConfiguration', 'apiserver.k8s.io/', file)];
+  for (const cfg of cfgs) {
+    for (const p of asArray(cfg.object.plugins)) {
+      const plugin = asObject(p);
+      if (plugin?.name !== 'ImagePolicyWebhook') continue;
+      if (asObject(asObject(plugin.configuration)?.imagePolicy)?.defaultAllow === true) return true;
+    }
+  }
+  return false;
+}
+
 export const apiserverImageProvenance: Control = componentControl(
   {
     id: 'apiserver-image-provenance',
@@ -99,7 +119,7 @@ export const apiserverImageProvenance: Control = componentControl(
     severity: 'medium',
     scope: 'inventory',
     description:
-      'Image provenance must be enforced at admission (CIS 5.5.1): kube-apiserver enables the ImagePolicyWebhook admission plugin with its --admission-control-config-file, or the input holds an enforcing image-verification admission controller — Sigstore policy-controller or Connaisseur webhooks (failurePolicy not Ignore), Ratify with Gatekeeper\'s webhook, or Kyverno verifyImages / ImageValidatingPolicy in Enforce/Deny mode. Reported on the API server; webhooks and policies are read from the whole input.',
+      'Image provenance must be enforced at admission (CIS 5.5.1): kube-apiserver enables the ImagePolicyWebhook admission plugin with its --admission-control-config-file (not counted when that AdmissionConfiguration is in the input and sets defaultAllow: true, which fails open), or the input holds an enforcing image-verification admission controller — Sigstore policy-controller or Connaisseur webhooks (failurePolicy not Ignore), Ratify with Gatekeeper\'s webhook, or Kyverno verifyImages / ImageValidatingPolicy in Enforce/Deny mode. Reported on the API server; webhooks and policies are read from the whole input.',
     rationale:
       'Without signature or provenance checks at admission, any image that someone with create-pod rights names is run: a typosquatted or tampered image, or one built outside the pipeline, reaches the cluster unchallenged.',
     remediation:
@@ -121,13 +141,20 @@ export const apiserverImageProvenance: Control = componentControl(
   (comp, ctx) => {
     const who = subject(comp);
     const plugin = admissionPlugin(comp, 'ImagePolicyWebhook');
+    let failOpen: string | undefined;
     if (plugin.enabled) {
-      if (stringValue(comp, 'admission-control-config-file') !== undefined) return NONE;
-      return [{ path: plugin.path, message: `${who}: ImagePolicyWebhook is enabled but --admission-control-config-file is not set: the plugin has no backend configuration and kube-apiserver refuses to start` }];
+      const cfgFile = stringValue(comp, 'admission-control-config-file');
+      if (cfgFile === undefined) {
+        return [{ path: plugin.path, message: `${who}: ImagePolicyWebhook is enabled but --admission-control-config-file is not set: the plugin has no backend configuration and kube-apiserver refuses to start` }];
+      }
+      if (!imagePolicyFailsOpen(ctx, cfgFile)) return NONE;
+      failOpen = `ImagePolicyWebhook with defaultAllow: true in ${quote(cfgFile)}, which admits every image while its backend is unavailable`;
     }
     const v = imageVerifiers(ctx);
     if (v.enforcing.length > 0) return NONE;
-    const found = v.notEnforcing.length > 0 ? `; found but not enforcing: ${v.notEnforcing.slice(0, 3).join('; ')}` : '';
-    return [{ path: plugin.path, message: `${who}: ImagePolicyWebhook is not enabled and the input holds no enforcing image-verification admission controller${found}` }];
+    const notEnforcing = failOpen === undefined ? v.notEnforcing : [failOpen, ...v.notEnforcing];
+    const found = notEnforcing.length > 0 ? `; found but not enforcing: ${notEnforcing.slice(0, 3).join('; ')}` : '';
+    const state = failOpen === undefined ? 'ImagePolicyWebhook is not enabled' : 'ImagePolicyWebhook fails open';
+    return [{ path: plugin.path, message: `${who}: ${state} and the input holds no enforcing image-verification admission controller${found}` }];
   },
 );

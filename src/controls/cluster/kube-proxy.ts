@@ -108,6 +108,9 @@ export const kubeProxyMetricsBindAddress: Control = {
     soc2: ['CC6.6'],
     cra: ['I.2(j)'],
   },
+  // KubeProxyConfiguration files, and workloads that run kube-proxy.
+  inScope: (target, ctx) =>
+    target.kind === KIND ? target.apiVersion.startsWith('kubeproxy.config.k8s.io/') : ctx.inventory.podSpecsOf(target).some((ref) => componentsOf(ref, 'kube-proxy').length > 0),
   check(target: Resource, ctx: CheckContext): Violation[] {
     if (target.kind === KIND) {
       if (!target.apiVersion.startsWith('kubeproxy.config.k8s.io/')) return NONE;

@@ -26,7 +26,8 @@ function isKubeletConfig(r: Resource): boolean {
 }
 
 function kubeletControl(meta: ClusterMeta, check: (cfg: JsonObject) => Violation[]): Control {
-  return resourceControl({ ...meta, family: FAMILY, appliesTo: [WHAT], scope: 'resource' }, (r) => (isKubeletConfig(r) ? check(r.object) : NONE));
+  const control = resourceControl({ ...meta, family: FAMILY, appliesTo: [WHAT], scope: 'resource' }, (r) => (isKubeletConfig(r) ? check(r.object) : NONE));
+  return { ...control, inScope: isKubeletConfig };
 }
 
 /** The value at a dotted path, undefined when any step is missing or not an object. */
