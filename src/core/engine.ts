@@ -64,6 +64,7 @@ export function evaluate(inventory: InventoryView, controls: readonly Control[],
   const findings: Finding[] = [];
   const diagnostics: Diagnostic[] = [];
   const index = new Map(active.map((c, i) => [c, i]));
+  const activeById = new Map(active.map((c) => [c.id, c]));
   const counts = new Array<number>(active.length).fill(0);
   const evaluated: Resource[][] | undefined = opts.collectEvaluations ? active.map(() => []) : undefined;
   const kindCache = new Map<string, { controls: Control[]; idx: number[] }>();
@@ -76,19 +77,22 @@ export function evaluate(inventory: InventoryView, controls: readonly Control[],
       kindCache.set(r.kind, entry);
     }
     const list = entry.controls;
+    const pre = r.precomputed;
+    const ran = pre !== undefined ? ranOn(pre) : undefined;
+    if (pre !== undefined && pre.findings.length > 0) {
+      // A scan worker already ran these controls on this resource, with the same engine and
+      // configuration: take its findings in one pass (they are sorted with the others later).
+      for (const f of pre.findings) {
+        const c = activeById.get(f.control);
+        if (c !== undefined && c.scope === 'resource') findings.push({ control: c, resource: r, path: f.path, message: f.message, status: 'fail', position: { line: f.line, column: f.column } });
+      }
+    }
     for (let k = 0; k < list.length; k++) {
       const c = list[k];
       if (c.inScope !== undefined && !inScope(c, r, ctx)) continue;
       counts[entry.idx[k]]++;
       if (evaluated) evaluated[entry.idx[k]].push(r);
-      const pre = r.precomputed;
-      if (pre !== undefined && c.scope === 'resource' && ranOn(pre).has(c.id)) {
-        // A scan worker already ran this control on this resource, with the same engine and configuration.
-        for (const f of pre.findings) {
-          if (f.control === c.id) findings.push({ control: c, resource: r, path: f.path, message: f.message, status: 'fail', position: { line: f.line, column: f.column } });
-        }
-        continue;
-      }
+      if (ran !== undefined && c.scope === 'resource' && ran.has(c.id)) continue;
       let violations;
       try {
         violations = c.check(r, ctx);

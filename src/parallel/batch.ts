@@ -60,17 +60,25 @@ class SingleResourceView implements InventoryView {
 export function createDocumentHandler(init: HandlerInit): (filename: string, docs: readonly BatchDoc[]) => ProcessedOutcome[] {
   const controls: Control[] = init.controls.map((id) => findControl(id)).filter((c): c is Control => c !== undefined && c.scope === 'resource');
   const ran = controls.map((c) => c.id);
-  const byKind = new Map<string, Control[]>();
-  const forKind = (kind: string): Control[] => {
-    let l = byKind.get(kind);
-    if (!l) byKind.set(kind, (l = controls.filter((c) => c.appliesTo.includes('*') || c.appliesTo.includes(kind))));
-    return l;
+  // Per kind: the controls, and their ids as one shared array (the engine caches its Set by identity).
+  const byKind = new Map<string, { list: Control[]; ids: string[] }>();
+  const forKind = (kind: string): { list: Control[]; ids: string[] } => {
+    let e = byKind.get(kind);
+    if (!e) {
+      const list = controls.filter((c) => c.appliesTo.includes('*') || c.appliesTo.includes(kind));
+      const ids = list.length === ran.length ? ran : list.map((c) => c.id);
+      byKind.set(kind, (e = { list, ids }));
+    }
+    return e;
   };
 
   const checkDocument = (text: string, lineBase: number, value: unknown, docNo: number): [number, Precomputed][] => {
     const c = classifyDocument(value, docNo);
     const out: [number, Precomputed][] = [];
-    const pending: { item: number; f: { control: string; path: string; message: string } }[] = [];
+    // Findings are created once, with their position filled in after one locate pass over the text.
+    type Found = Precomputed['findings'][number];
+    const pending: Found[] = [];
+    const pendingItem: number[] = [];
     for (const item of c.items) {
       const metadata = isObject(item.object.metadata) ? item.object.metadata : {};
       const r: Resource = {
@@ -84,25 +92,33 @@ export function createDocumentHandler(init: HandlerInit): (filename: string, doc
         origin: { file: '', doc: docNo - 1, line: 0 },
       };
       const ctx: CheckContext = { config: init.config, inventory: new SingleResourceView(r) };
-      const list = forKind(item.kind);
-      const ok: string[] = [];
+      const { list, ids } = forKind(item.kind);
+      const found: Found[] = [];
+      let failed: string[] | undefined;
       for (const control of list) {
         try {
-          for (const v of control.check(r, ctx)) pending.push({ item: item.itemIndex, f: { control: control.id, path: v.path, message: v.message } });
-          ok.push(control.id);
+          const vs = control.check(r, ctx);
+          for (let v = 0; v < vs.length; v++) {
+            const f: Found = { control: control.id, path: vs[v].path, message: vs[v].message, line: 0, column: 0 };
+            found.push(f);
+            pending.push(f);
+            pendingItem.push(item.itemIndex);
+          }
         } catch {
           // Left to the main thread, which reports the failure the same way for every resource.
+          (failed ??= []).push(control.id);
         }
       }
-      out.push([item.itemIndex, { controls: ok.length === ran.length ? ran : ok, findings: [] }]);
+      const ok = failed === undefined ? ids : ids.filter((id) => !failed!.includes(id));
+      out.push([item.itemIndex, { controls: ok, findings: found }]);
     }
     if (pending.length > 0) {
       const loc = createLocator(text, lineBase, 'yaml');
-      const positions = loc.locate(pending.map((p) => (p.item >= 0 ? concat(`items[${p.item}]`, p.f.path) : p.f.path)));
-      const byItem = new Map(out);
+      const positions = loc.locate(pending.map((f, k) => (pendingItem[k] >= 0 ? concat(`items[${pendingItem[k]}]`, f.path) : f.path)));
       for (let k = 0; k < pending.length; k++) {
-        const pre = byItem.get(pending[k].item)!;
-        (pre.findings as Precomputed['findings'][number][]).push({ ...pending[k].f, line: positions[k].line, column: positions[k].column });
+        const f = pending[k] as { line: number; column: number };
+        f.line = positions[k].line;
+        f.column = positions[k].column;
       }
     }
     return out;

@@ -71,9 +71,21 @@ export class ScanPool implements BatchProcessor {
     entry.resolve(
       res.results.map((r): ProcessedOutcome => {
         if (!r.ok) return { ok: false, error: r.error };
+        if (r.precomputed) for (const [, pre] of r.precomputed) (pre as { controls: readonly string[] }).controls = this.intern(pre.controls);
         return { ok: true, warnings: r.warnings, value: r.json ? values[k++] : r.value, precomputed: new Map(r.precomputed) };
       }),
     );
+  }
+
+  /** One array per distinct list of control ids: the engine caches its lookup Set by array identity. */
+  private readonly lists = new Map<string, readonly string[]>();
+
+  private intern(ids: readonly string[]): readonly string[] {
+    const key = ids.join(',');
+    const have = this.lists.get(key);
+    if (have !== undefined) return have;
+    this.lists.set(key, ids);
+    return ids;
   }
 
   private fail(e: Error): void {
