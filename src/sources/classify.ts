@@ -73,6 +73,11 @@ export function classifyDocument(value: unknown, docNo: number): Classified {
     });
     return out;
   }
+  // API messages that are not stored objects: admission requests (examples/admission/), audit events, reviews.
+  if (/^(admission|audit|authentication|authorization)\.k8s\.io\//.test(apiVersion) && /^(AdmissionReview|Event|EventList|TokenReview|SubjectAccessReview|SelfSubjectAccessReview|LocalSubjectAccessReview|SelfSubjectRulesReview|SelfSubjectReview)$/.test(kind)) {
+    out.problems.push({ level: 'note', code: 'api-message', message: `${kind} (${apiVersion}) is an API message, not a cluster object; skipped` });
+    return out;
+  }
   if (!isListKind(kind, value)) {
     out.items.push({ object: value, apiVersion, kind, itemIndex: -1 });
     return out;

@@ -174,7 +174,9 @@ async function walk(dir: string, state: LoadState): Promise<string[]> {
     for (const e of entries) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) {
-        if (!SKIPPED_DIRS.has(e.name)) await visit(p);
+        // `..2026_12_01_…` is the kubelet's atomic-writer copy of a mounted ConfigMap/Secret: its files are
+        // already reachable through the volume's top-level links, and reading both would double every document.
+        if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('..')) await visit(p);
       } else if ((e.isFile() || e.isSymbolicLink()) && YAML_EXTENSIONS.includes(path.extname(e.name).toLowerCase()) && !SKIPPED_FILES.has(e.name)) {
         out.push(p);
       }

@@ -214,14 +214,11 @@ describe('credential detection: output and robustness', () => {
     assert.equal(credentialClassOf('___'), undefined);
   });
 
-  test('large values stay fast', () => {
+  test('a large value is scanned to its end (speed is measured by the benchmarks, not here)', () => {
     const line = 'some.config.key=some-value-that-is-long-enough # comment\n';
     const big = line.repeat(20_000) + 'app.password=Wq8!zR3#pL5x\n';
-    const t0 = performance.now();
     const found = findCredentials(big);
-    const ms = performance.now() - t0;
     assert.equal(found.length, 1);
-    assert.ok(ms < 2000, `took ${ms} ms`);
   });
 
   test('helpers', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
@@ -121,6 +122,16 @@ describe('lists, Helm and Kustomize output', () => {
     assert.deepEqual(r.diagnostics.map((d) => [d.level, d.code, d.line]), [
       ['note', 'not-kubernetes', 1],
       ['note', 'kustomization', 5],
+    ]);
+  });
+
+  test('API messages (AdmissionReview, audit events) are skipped with a note; an audit Policy is kept', async () => {
+    const text = `apiVersion: admission.k8s.io/v1\nkind: AdmissionReview\nrequest:\n  uid: x\n---\napiVersion: audit.k8s.io/v1\nkind: Event\nverb: get\n---\napiVersion: audit.k8s.io/v1\nkind: Policy\nmetadata:\n  name: audit\nrules:\n- level: Metadata\n`;
+    const r = await loadText(text);
+    assert.deepEqual(names(r.resources), ['Policy/audit']);
+    assert.deepEqual(r.diagnostics.map((d) => [d.level, d.code, d.line]), [
+      ['note', 'api-message', 1],
+      ['note', 'api-message', 6],
     ]);
   });
 });
@@ -247,6 +258,16 @@ describe('directories and namespaces', () => {
     const r = await loadSources([dir]);
     assert.deepEqual(names(r.resources), ['Pod/in-a', 'Pod/in-b', 'Pod/json']);
     assert.equal(r.files, 3);
+  });
+
+  test('a mounted ConfigMap volume is read once, not again through the kubelet\'s ..<timestamp> copy', async () => {
+    const dir = tempDir();
+    // The kubelet's atomic writer: files live in ..2026_12_01_…, reached through ..data and top-level links.
+    writeTree(dir, { '..2026_12_01_10_00_00.123/pod.yaml': POD('mounted') });
+    symlinkSync('..2026_12_01_10_00_00.123', path.join(dir, '..data'));
+    symlinkSync(path.join('..data', 'pod.yaml'), path.join(dir, 'pod.yaml'));
+    const r = await loadSources([dir]);
+    assert.deepEqual(names(r.resources), ['Pod/mounted']);
   });
 
   test('namespaced kinds default to the given namespace; cluster-scoped kinds and CRD-declared scopes have none', async () => {
