@@ -2,19 +2,40 @@
  * The one flow: sources → inventory → engine → findings → result. The CLI, the tests and (later) the
  * admission webhook all scan through here, so they cannot disagree.
  */
+import path from 'node:path';
 import { BUILTIN_CONTROLS, findControl } from './controls/index.js';
 import { formatVersion } from './controls/pod-security/version.js';
+import { selectControls } from './controls/select.js';
 import { evaluate, selectActive } from './core/engine.js';
 import { Inventory } from './core/inventory.js';
 import { resolvePositions } from './core/locations.js';
-import type { Control, Diagnostic, Finding, Resource, ScanConfig, Severity } from './core/types.js';
+import type { Control, Diagnostic, ExceptionPolicy, Finding, Resource, ScanConfig, Severity } from './core/types.js';
 import { SEVERITIES, SEVERITY_RANK } from './core/types.js';
 import { TOOL } from './core/version.js';
-import { assessFramework, type FrameworkResult } from './frameworks/assess.js';
+import { assessFramework, indexFindings, type FrameworkResult } from './frameworks/assess.js';
 import { FRAMEWORKS, type Framework } from './frameworks/index.js';
 import { createDocumentHandler } from './parallel/batch.js';
 import { defaultWorkerCount, ScanPool } from './parallel/pool.js';
+import { applyExceptions, coversControl, exceptionKey, isExceptionDocument, parseExceptions, type ExceptionStatus } from './policy/exceptions.js';
 import { loadSources, type LoadOptions } from './sources/loader.js';
+
+/** How a scan honours ComplianceException documents. */
+export interface ScanExceptionOptions {
+  policy: ExceptionPolicy;
+  /** The instant exceptions are judged at (expiry, approval dates). */
+  now: Date;
+  /** Files or directories of ComplianceException documents, besides those in the scanned input. */
+  files?: readonly string[];
+  /** Exception documents loaded already (e.g. by `kubecomply exceptions check`). */
+  resources?: readonly Resource[];
+  /** Whether a control id or glob names a known control. Default: the built-in catalog. */
+  knownControl?: (id: string) => boolean;
+}
+
+/** Whether an id or glob names at least one built-in control. */
+export function knownBuiltinControl(id: string): boolean {
+  return selectControls(BUILTIN_CONTROLS, { include: [id] }).problems.length === 0;
+}
 
 export interface ScanOptions {
   config: ScanConfig;
@@ -29,12 +50,29 @@ export interface ScanOptions {
   /** Frameworks to assess (default: all). */
   frameworks?: readonly Framework[];
   load?: LoadOptions;
+  /**
+   * Apply ComplianceException documents (from the input and from `files`). Without it, exception
+   * documents in the input are set aside (they are never scanned as cluster objects) but not applied.
+   */
+  exceptions?: ScanExceptionOptions;
 }
 
 export interface ControlSummary {
   control: Control;
   evaluated: number;
   failed: number;
+  /** Findings an exception covers (not counted in `failed`). */
+  excepted: number;
+}
+
+/** The exceptions a scan judged and what they covered. */
+export interface ScanExceptions {
+  now: Date;
+  statuses: ExceptionStatus[];
+  /** Findings covered, by exception key (`namespace/name` or `name`). */
+  used: Map<string, number>;
+  /** Keys of active exceptions that covered nothing although some of their controls ran. */
+  unused: string[];
 }
 
 export interface ScanResult {
@@ -51,8 +89,12 @@ export interface ScanResult {
   /** Resources each control evaluated (only with collectEvaluations). */
   evaluations?: Map<string, Resource[]>;
   bySeverity: Record<Severity, number>;
+  /** Findings an exception covers, by severity (not counted in `bySeverity`). */
+  exceptedBySeverity: Record<Severity, number>;
   /** Per-framework requirement status and score. */
   frameworks: FrameworkResult[];
+  /** Present when the scan applied exceptions. */
+  exceptions?: ScanExceptions;
 }
 
 export async function scan(inputs: readonly string[], opts: ScanOptions): Promise<ScanResult> {
@@ -71,7 +113,59 @@ export async function scan(inputs: readonly string[], opts: ScanOptions): Promis
     ...(parallel ? { parallel } : {}),
     ...opts.load,
   });
+  const files = opts.exceptions?.files ?? [];
+  if (opts.exceptions && files.length > 0) {
+    const extra = await loadExceptionDocuments(files, opts.config.defaultNamespace);
+    loaded.diagnostics.push(...extra.diagnostics);
+    opts = { ...opts, exceptions: { ...opts.exceptions, resources: [...(opts.exceptions.resources ?? []), ...extra.resources] } };
+  }
   return assess(inputs, loaded, opts, startedAt, t0);
+}
+
+/** A path as users read it: relative to the working directory when it is inside it. */
+function displayPath(p: string): string {
+  if (!path.isAbsolute(p)) return p;
+  const rel = path.relative(process.cwd(), p);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
+/**
+ * Loads ComplianceException documents from files or directories (kubecomply.yaml `exceptions.files`,
+ * `--exceptions`). Other documents are reported (with `warnOthers`) and left out.
+ */
+export async function loadExceptionDocuments(
+  files: readonly string[],
+  defaultNamespace = 'default',
+  warnOthers = true,
+): Promise<{ resources: Resource[]; diagnostics: Diagnostic[] }> {
+  const loaded = await loadSources(files.map(displayPath), { defaultNamespace });
+  const resources: Resource[] = [];
+  const diagnostics = [...loaded.diagnostics];
+  for (const r of loaded.resources) {
+    if (isExceptionDocument(r)) resources.push(r);
+    else if (warnOthers) {
+      diagnostics.push({
+        level: 'warning',
+        code: 'exception-file-other',
+        file: r.origin.file,
+        line: r.origin.line,
+        message: `${r.kind} "${r.name}" (${r.apiVersion}) is not a kubecomply.io ComplianceException; exception files hold exceptions only — ignored (scan it as input instead)`,
+      });
+    }
+  }
+  return { resources: dedupeDocuments(resources), diagnostics };
+}
+
+/** The same document read twice (in the input and in exceptions.files) counts once. */
+function dedupeDocuments(resources: readonly Resource[]): Resource[] {
+  const seen = new Set<string>();
+  return resources.filter((r) => {
+    const o = r.origin;
+    const key = `${path.resolve(o.stream?.file ?? o.file)}\u0000${o.doc}\u0000${o.itemPath ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Evaluates already-loaded resources (used by `scan` and by callers that build resources themselves). */
@@ -82,17 +176,55 @@ export function assess(
   startedAt = new Date(),
   t0 = performance.now(),
 ): ScanResult {
-  const inventory = new Inventory(loaded.resources);
+  // Exception documents are kubecomply's own policy, not cluster objects to judge.
+  const exceptionDocs: Resource[] = [];
+  const resources: Resource[] = [];
+  for (const r of loaded.resources) (isExceptionDocument(r) ? exceptionDocs : resources).push(r);
+  const inventory = new Inventory(resources);
   const controls = opts.controls ?? BUILTIN_CONTROLS;
   const result = evaluate(inventory, controls, opts.config, { collectEvaluations: opts.collectEvaluations ?? false });
-  const findings = result.findings;
+  let findings = result.findings;
   if (opts.locate !== false) resolvePositions(findings);
   sortFindings(findings);
+  const diagnostics = [...loaded.diagnostics, ...result.diagnostics];
+
+  let exceptions: ScanExceptions | undefined;
+  if (opts.exceptions) {
+    const x = opts.exceptions;
+    const docs = dedupeDocuments([...exceptionDocs, ...(x.resources ?? [])]);
+    const parsed = parseExceptions(docs, x.policy, x.knownControl ?? knownBuiltinControl, x.now);
+    const applied = applyExceptions(findings, parsed.statuses);
+    findings = applied.findings;
+    diagnostics.push(...parsed.diagnostics);
+    const ran = result.activeControls.filter((c) => (result.evaluatedCount.get(c.id) ?? 0) > 0);
+    const unused: string[] = [];
+    for (const s of parsed.statuses) {
+      const key = exceptionKey(s.exception);
+      if (s.state !== 'active' || applied.used.has(key)) continue;
+      // An exception whose controls did not run in this scan cannot be judged unused.
+      if (!ran.some((c) => coversControl(s.exception, c.id))) continue;
+      unused.push(key);
+      diagnostics.push({
+        level: 'note',
+        code: 'exception-unused',
+        file: s.exception.origin.file,
+        line: s.exception.origin.line,
+        message: `exception "${key}" matched no finding in this scan (unused): remove it, or check its match`,
+      });
+    }
+    exceptions = { now: x.now, statuses: parsed.statuses, used: applied.used, unused };
+  }
 
   const failedBy = new Map<string, number>();
+  const exceptedBy = new Map<string, number>();
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const exceptedBySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of findings) {
-    if (f.status !== 'fail') continue;
+    if (f.status === 'excepted') {
+      exceptedBySeverity[f.control.severity]++;
+      exceptedBy.set(f.control.id, (exceptedBy.get(f.control.id) ?? 0) + 1);
+      continue;
+    }
     bySeverity[f.control.severity]++;
     failedBy.set(f.control.id, (failedBy.get(f.control.id) ?? 0) + 1);
   }
@@ -100,6 +232,7 @@ export function assess(
     control: c,
     evaluated: result.evaluatedCount.get(c.id) ?? 0,
     failed: failedBy.get(c.id) ?? 0,
+    excepted: exceptedBy.get(c.id) ?? 0,
   }));
   return {
     tool: TOOL,
@@ -107,14 +240,16 @@ export function assess(
     config: opts.config,
     startedAt,
     durationMs: performance.now() - t0,
-    stats: { files: loaded.files, documents: loaded.documents, bytes: loaded.bytes, resources: loaded.resources.length },
+    stats: { files: loaded.files, documents: loaded.documents, bytes: loaded.bytes, resources: resources.length },
     resources: inventory.resources,
     findings,
-    diagnostics: [...loaded.diagnostics, ...result.diagnostics],
+    diagnostics,
     controls: controlSummaries,
     ...(result.evaluations ? { evaluations: result.evaluations } : {}),
     bySeverity,
-    frameworks: (opts.frameworks ?? FRAMEWORKS).map((f) => assessFramework(f, controlSummaries.map((c) => ({ control: c.control, evaluated: c.evaluated })), findings)),
+    exceptedBySeverity,
+    frameworks: frameworkResults(opts.frameworks ?? FRAMEWORKS, controlSummaries, findings),
+    ...(exceptions ? { exceptions } : {}),
   };
 }
 
@@ -150,4 +285,10 @@ export function describeConfig(config: ScanConfig): string {
   return config.pss.level === 'privileged'
     ? 'Pod Security Standards: privileged (no pod checks)'
     : `Pod Security Standards: ${config.pss.level} at ${formatVersion(config.pss.version)}`;
+}
+
+function frameworkResults(frameworks: readonly Framework[], summaries: readonly ControlSummary[], findings: readonly Finding[]): FrameworkResult[] {
+  const runs = summaries.map((c) => ({ control: c.control, evaluated: c.evaluated }));
+  const index = indexFindings(findings);
+  return frameworks.map((f) => assessFramework(f, runs, index));
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { TOOL } from '../core/version.js';
 import { controlsCommand, explainCommand } from './controls.js';
+import { exceptionsCommand } from './exceptions.js';
 import { frameworksCommand } from './frameworks.js';
 import { scanCommand } from './scan.js';
 import { EXIT_USAGE, UsageError } from './util.js';
@@ -31,6 +32,7 @@ Get started:
   program.addCommand(controlsCommand());
   program.addCommand(explainCommand());
   program.addCommand(frameworksCommand());
+  program.addCommand(exceptionsCommand());
   program.addCommand(
     new Command('version').summary('print the version').action(() => {
       process.stdout.write(`${TOOL.name} ${TOOL.version}\n`);

@@ -3,13 +3,14 @@ import { BUILTIN_CONTROLS, controlFamilies } from '../controls/index.js';
 import { formatVersion, isPssLevel, parsePssVersion, PSS_LEVELS } from '../controls/pod-security/version.js';
 import { controlsForFrameworks, selectControls, withSeverities } from '../controls/select.js';
 import { ConfigError, findConfig, loadConfig, type FileConfig } from '../config/config.js';
+import { defaultExceptionPolicy } from '../config/defaults.js';
 import { findFramework, FRAMEWORKS, type Framework } from '../frameworks/index.js';
 import type { Diagnostic, PssLevel, ScanConfig, Severity } from '../core/types.js';
 import { formatJson } from '../report/json.js';
 import { formatJunit } from '../report/junit.js';
 import { formatSarif } from '../report/sarif.js';
 import { formatTable, painter } from '../report/table.js';
-import { failsAt, scan } from '../scanner.js';
+import { failsAt, knownBuiltinControl, scan } from '../scanner.js';
 import { collectList, emit, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, suggest, UsageError, useColor } from './util.js';
 
 const FORMATS = ['table', 'json', 'sarif', 'junit'] as const;
@@ -32,6 +33,8 @@ interface ScanFlags {
   framework: string[];
   minScore?: string;
   config?: string | false;
+  exceptions: string[];
+  ignoreExceptions?: boolean;
 }
 
 export function scanCommand(): Command {
@@ -52,6 +55,8 @@ export function scanCommand(): Command {
     .option('--family <families>', 'run only controls of these families, e.g. pod-security', collectList, [])
     .option('--framework <ids>', 'run only controls mapped to these frameworks and report each requirement (e.g. pci-dss,hipaa; see "kubecomply frameworks")', collectList, [])
     .option('--min-score <percent>', 'exit with code 1 when a framework scores below this (0–100)')
+    .option('--exceptions <paths>', 'files or directories of ComplianceException documents (repeatable, comma-separated); exceptions in the scanned input and in kubecomply.yaml exceptions.files are read too', collectList, [])
+    .option('--ignore-exceptions', 'honour no exception: report every finding as failing (an audit of the raw state)')
     .option('-c, --config <file>', 'settings file (default: ./kubecomply.yaml when it exists)')
     .option('--no-config', 'ignore ./kubecomply.yaml')
     .addOption(new Option('--pss-level <level>', 'Pod Security Standards level to require').choices(PSS_LEVELS).default('restricted'))
@@ -85,7 +90,14 @@ Examples:
   kubecomply scan k8s/ --family pod-security --format json
 
   # PCI DSS and HIPAA requirement by requirement; fail below 90 %
-  kubecomply scan k8s/ --framework pci-dss,hipaa --min-score 90`,
+  kubecomply scan k8s/ --framework pci-dss,hipaa --min-score 90
+
+  # approved exceptions kept outside the manifests (see "kubecomply exceptions --help")
+  kubecomply scan k8s/ --exceptions exceptions/ --fail-on high
+
+Exceptions: findings an active ComplianceException covers are reported as excepted (table: EXCEPTED,
+JSON: status "excepted", SARIF: an accepted suppression, JUnit: skipped) and never fail --fail-on.
+Expired, unapproved and invalid exceptions are not honoured and are warned about with file:line.`,
     )
     .action(async (paths: string[], flags: ScanFlags, cmd: Command) => {
       process.exitCode = await runScan(paths, flags, cmd);
@@ -113,13 +125,26 @@ function buildConfig(flags: ScanFlags, cmd: Command, file: FileConfig | undefine
   };
 }
 
-function readConfig(flags: ScanFlags): FileConfig | undefined {
-  if (flags.config === false) return undefined;
-  const file = typeof flags.config === 'string' ? flags.config : findConfig(process.cwd());
+/** The time exceptions are judged at: now, or KUBECOMPLY_NOW (a date or RFC 3339 time) for reproducible runs. */
+export function currentTime(): Date {
+  const fixed = process.env.KUBECOMPLY_NOW;
+  if (fixed === undefined || fixed === '') return new Date();
+  const ms = Date.parse(fixed);
+  if (Number.isNaN(ms)) throw new UsageError(`invalid KUBECOMPLY_NOW "${fixed}"`, 'use a date such as 2026-12-01 or an RFC 3339 time such as 2026-12-01T09:00:00Z');
+  return new Date(ms);
+}
+
+function readConfig(flags: { config?: string | false }): FileConfig | undefined {
+  return readFileConfig(flags.config);
+}
+
+/** kubecomply.yaml: the file named (`--config`), ./kubecomply.yaml when it exists, or none (`--no-config`). */
+export function readFileConfig(config: string | false | undefined): FileConfig | undefined {
+  if (config === false) return undefined;
+  const file = typeof config === 'string' ? config : findConfig(process.cwd());
   if (!file) return undefined;
   try {
-    const known = (id: string): boolean => selectControls(BUILTIN_CONTROLS, { include: [id] }).problems.length === 0;
-    return loadConfig(file, known);
+    return loadConfig(file, knownBuiltinControl);
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(`invalid configuration\n${e.message}`, 'the settings are described in schemas/config-v1.schema.json');
     throw e;
@@ -172,6 +197,12 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
     if (!flags.quiet) stderr.write(`${ep('yellow', 'note:')} control ${c.id} does not apply at Pod Security level ${config.pss.level} ${formatVersion(config.pss.version)}; not evaluated\n`);
   }
 
+  const policy = fileConfig?.exceptions ?? defaultExceptionPolicy();
+  const exceptionFiles = [...policy.files, ...flags.exceptions];
+  if (flags.ignoreExceptions && flags.exceptions.length > 0) throw new UsageError('--exceptions and --ignore-exceptions contradict each other');
+  if (flags.exceptions.includes('-')) throw new UsageError('--exceptions reads files or directories, not standard input', 'put exceptions in a file, or in the scanned input itself');
+  const now = currentTime();
+
   const progress = !flags.quiet && stderr.isTTY === true ? makeProgress(stderr) : undefined;
   const result = await scan(paths, {
     config,
@@ -179,6 +210,7 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
     ...(frameworks.length > 0 ? { frameworks } : {}),
     collectEvaluations: flags.format === 'junit',
     load: progress ? { onProgress: progress.update } : {},
+    ...(flags.ignoreExceptions ? {} : { exceptions: { policy, now, files: exceptionFiles } }),
   });
   progress?.done();
 
@@ -216,7 +248,8 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
   await emit(chunks, flags.output);
   if (toFile && !flags.quiet) {
     const n = result.findings.length;
-    stderr.write(`wrote ${flags.format} report to ${flags.output}: ${n} ${n === 1 ? 'finding' : 'findings'} in ${result.stats.resources} resources\n`);
+    const excepted = result.findings.filter((f) => f.status === 'excepted').length;
+    stderr.write(`wrote ${flags.format} report to ${flags.output}: ${n} ${n === 1 ? 'finding' : 'findings'} in ${result.stats.resources} resources${excepted > 0 ? ` (${excepted} excepted)` : ''}\n`);
   }
   for (const f of belowScore) {
     if (!flags.quiet || flags.format !== 'table') stderr.write(`${ep('red', 'fail:')} ${f.framework.name} scores ${f.score}%, below --min-score ${minScore}\n`);

@@ -289,12 +289,26 @@ export interface Control {
 
 export type FindingStatus = 'fail' | 'excepted';
 
+/** The approved ComplianceException that covers an excepted finding (src/policy/exceptions.ts). */
+export interface ExceptionRef {
+  name: string;
+  /** The exception's own namespace, when it has one. */
+  namespace?: string;
+  approvedBy: string;
+  /** The expiry as written (a date means the end of that day UTC, or an RFC 3339 time). */
+  expires: string;
+  ticket?: string;
+  justification: string;
+}
+
 export interface Finding {
   control: Control;
   resource: Resource;
   path: string;
   message: string;
   status: FindingStatus;
+  /** Set when status is 'excepted': the exception that covers the finding. */
+  exception?: ExceptionRef;
   /** Filled in when findings are located for output. */
   position?: Position;
 }

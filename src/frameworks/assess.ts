@@ -3,7 +3,8 @@
  * not-applicable, judged from the findings of the controls mapped to it, and the framework gets a
  * score. The rules, also in the README:
  *   manual          — no automated check decides it (listed with guidance);
- *   fail            — a control mapped to it has a failing finding (excepted findings do not count);
+ *   fail            — a control mapped to it has a failing finding (excepted findings do not count:
+ *                     they are listed as `excepted`, so a pass that rests on exceptions is visible);
  *   pass            — controls mapped to it evaluated at least one resource and none failed;
  *   not-applicable  — its controls did not run or found nothing of the kinds they check.
  *   score           — round(100 × pass / (pass + fail)); none when nothing was decided.
@@ -21,6 +22,8 @@ export interface RequirementResult {
   controls: Control[];
   /** Failing findings behind a fail. */
   findings: Finding[];
+  /** Findings of the mapped controls that an approved exception covers (they do not fail the requirement). */
+  excepted: Finding[];
   /** Resources evaluated by the mapped controls. */
   evaluated: number;
 }
@@ -38,14 +41,39 @@ export interface ControlRun {
   evaluated: number;
 }
 
-export function assessFramework(f: Framework, runs: readonly ControlRun[], findings: readonly Finding[]): FrameworkResult {
+/** Findings grouped by control id, failing and excepted apart: built once, shared by every framework. */
+export interface FindingIndex {
+  failingBy: Map<string, Finding[]>;
+  exceptedBy: Map<string, Finding[]>;
+}
+
+export function indexFindings(findings: readonly Finding[]): FindingIndex {
   const failingBy = new Map<string, Finding[]>();
+  const exceptedBy = new Map<string, Finding[]>();
   for (const x of findings) {
-    if (x.status !== 'fail') continue;
-    let l = failingBy.get(x.control.id);
-    if (!l) failingBy.set(x.control.id, (l = []));
+    const by = x.status === 'fail' ? failingBy : exceptedBy;
+    let l = by.get(x.control.id);
+    if (!l) by.set(x.control.id, (l = []));
     l.push(x);
   }
+  return { failingBy, exceptedBy };
+}
+
+const EMPTY: Finding[] = [];
+
+/** The findings of these controls: the one control's own list when there is one (no copy). */
+function ofControls(controls: readonly Control[], by: Map<string, Finding[]>): Finding[] {
+  if (controls.length === 1) return by.get(controls[0].id) ?? EMPTY;
+  const out: Finding[] = [];
+  for (const c of controls) {
+    const l = by.get(c.id);
+    if (l !== undefined) for (let i = 0; i < l.length; i++) out.push(l[i]);
+  }
+  return out;
+}
+
+export function assessFramework(f: Framework, runs: readonly ControlRun[], findings: readonly Finding[] | FindingIndex): FrameworkResult {
+  const { failingBy, exceptedBy } = Array.isArray(findings) ? indexFindings(findings as readonly Finding[]) : (findings as FindingIndex);
   const byReq = new Map<string, ControlRun[]>();
   for (const run of runs) {
     for (const id of citedIds(run.control.mappings, f)) {
@@ -62,13 +90,15 @@ export function assessFramework(f: Framework, runs: readonly ControlRun[], findi
     const evaluated = mapped.reduce((n, m) => n + m.evaluated, 0);
     let status: RequirementStatus;
     let failing: Finding[] = [];
+    let excepted: Finding[] = [];
     if (req.manual) status = 'manual';
     else {
-      failing = controls.flatMap((c) => failingBy.get(c.id) ?? []);
+      failing = ofControls(controls, failingBy);
+      excepted = ofControls(controls, exceptedBy);
       status = failing.length > 0 ? 'fail' : evaluated > 0 ? 'pass' : 'not-applicable';
     }
     counts[status]++;
-    return { requirement: req, status, confidence, controls, findings: failing, evaluated };
+    return { requirement: req, status, confidence, controls, findings: failing, excepted, evaluated };
   });
   const decided = counts.pass + counts.fail;
   return { framework: f, requirements, counts, score: decided === 0 ? null : Math.round((100 * counts.pass) / decided) };

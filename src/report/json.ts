@@ -3,8 +3,9 @@
  * when a field is removed or changes meaning; new fields may be added within a version.
  */
 import { formatVersion } from '../controls/pod-security/version.js';
-import type { Diagnostic, Finding, Mappings } from '../core/types.js';
+import type { Diagnostic, ExceptionRef, Finding, Mappings } from '../core/types.js';
 import type { FrameworkResult } from '../frameworks/assess.js';
+import { daysLeft, exceptionKey, type ExceptionStatus } from '../policy/exceptions.js';
 import type { ScanResult } from '../scanner.js';
 
 export const JSON_SCHEMA_VERSION = 'kubecomply.io/scan-result/v1';
@@ -32,6 +33,7 @@ export function frameworkToJson(r: FrameworkResult): Record<string, unknown> {
       confidence: q.confidence,
       controls: q.controls.map((c) => c.id),
       findings: q.findings.length,
+      excepted: q.excepted.length,
       ...(q.requirement.guidance ? { guidance: q.requirement.guidance } : {}),
     })),
   };
@@ -41,6 +43,39 @@ function mappingsOf(m: Mappings): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(m)) if (Array.isArray(v) && v.length > 0) out[k] = [...v];
   return out;
+}
+
+function refToJson(e: ExceptionRef): Record<string, unknown> {
+  return {
+    name: e.name,
+    ...(e.namespace !== undefined ? { namespace: e.namespace } : {}),
+    approvedBy: e.approvedBy,
+    expires: e.expires,
+    ...(e.ticket !== undefined ? { ticket: e.ticket } : {}),
+    justification: e.justification,
+  };
+}
+
+/** One exception as the JSON report (and `kubecomply exceptions list --format json`) shows it. */
+export function exceptionToJson(s: ExceptionStatus, now: Date, used?: number): Record<string, unknown> {
+  const e = s.exception;
+  return {
+    key: exceptionKey(e),
+    name: e.name,
+    ...(e.namespace !== undefined ? { namespace: e.namespace } : {}),
+    state: s.state,
+    controls: [...e.controls],
+    match: JSON.parse(JSON.stringify(e.match)) as unknown,
+    justification: e.justification,
+    ...(e.approvedBy !== undefined ? { approvedBy: e.approvedBy } : {}),
+    ...(e.approvedAt !== undefined ? { approvedAt: e.approvedAt } : {}),
+    ...(e.expires !== undefined ? { expires: e.expires } : {}),
+    ...(s.expiresAt ? { expiresAt: s.expiresAt.toISOString(), daysLeft: daysLeft(s.expiresAt, now) } : {}),
+    ...(e.ticket !== undefined ? { ticket: e.ticket } : {}),
+    ...(used !== undefined ? { findings: used } : {}),
+    problems: s.issues.map((i) => ({ state: i.state, field: i.field, line: i.position.line, column: i.position.column, message: i.message })),
+    location: { file: e.origin.file, line: e.origin.line },
+  };
 }
 
 export function findingToJson(f: Finding): Record<string, unknown> {
@@ -69,6 +104,7 @@ export function findingToJson(f: Finding): Record<string, unknown> {
       name: r.name,
     },
     location,
+    ...(f.exception ? { exception: refToJson(f.exception) } : {}),
   };
 }
 
@@ -87,6 +123,8 @@ export function toJsonReport(result: ScanResult, opts: JsonReportOptions, withFi
   const failing = result.findings.filter((f) => f.status === 'fail');
   const resourcesFailed = new Set(failing.map((f) => f.resource)).size;
   const inputErrors = result.diagnostics.filter((d) => d.level === 'error').length;
+  const x = result.exceptions;
+  const byState = (state: string): number => x?.statuses.filter((s) => s.state === state).length ?? 0;
   return {
     schemaVersion: JSON_SCHEMA_VERSION,
     tool: { ...result.tool },
@@ -106,6 +144,9 @@ export function toJsonReport(result: ScanResult, opts: JsonReportOptions, withFi
       resources: result.stats.resources,
       findings: failing.length,
       bySeverity: { ...result.bySeverity },
+      excepted: result.findings.length - failing.length,
+      exceptedBySeverity: { ...result.exceptedBySeverity },
+      exceptions: { total: x?.statuses.length ?? 0, active: byState('active'), expired: byState('expired'), unapproved: byState('unapproved'), invalid: byState('invalid'), unused: x?.unused.length ?? 0 },
       resourcesFailed,
       controlsEvaluated: result.controls.length,
       controlsFailed: result.controls.filter((c) => c.failed > 0).length,
@@ -119,9 +160,11 @@ export function toJsonReport(result: ScanResult, opts: JsonReportOptions, withFi
       family: c.control.family,
       evaluated: c.evaluated,
       failed: c.failed,
+      excepted: c.excepted,
       mappings: mappingsOf(c.control.mappings),
     })),
     frameworks: result.frameworks.map(frameworkToJson),
+    exceptions: x ? x.statuses.map((s) => exceptionToJson(s, x.now, x.used.get(exceptionKey(s.exception)) ?? 0)) : [],
     diagnostics: result.diagnostics.map(diagnosticToJson),
   };
 }
@@ -150,7 +193,7 @@ function indent(s: string, pad: string): string {
 }
 
 const controlPart = new WeakMap<object, { head: string; tail: string }>();
-const resourcePart = new WeakMap<object, string>();
+const resourcePart = new WeakMap<object, { res: string; file: string; tail: string }>();
 
 /**
  * The same text as `JSON.stringify(findingToJson(f), null, 2)` indented by four spaces, built from
@@ -167,15 +210,22 @@ function prettyFinding(f: Finding): string {
     controlPart.set(f.control, c);
   }
   const r = f.resource;
-  let res = resourcePart.get(r);
-  if (res === undefined) {
-    res = indent(JSON.stringify({ apiVersion: r.apiVersion, kind: r.kind, ...(r.namespace !== undefined ? { namespace: r.namespace } : {}), name: r.name }, null, 2), '      ');
-    resourcePart.set(r, res);
-  }
   const o = r.origin;
-  let loc = `{\n        "file": ${JSON.stringify(o.file)},\n        "line": ${f.position?.line ?? o.line},\n        "column": ${f.position?.column ?? 1},\n        "document": ${o.doc},\n        "resourceLine": ${o.line}`;
-  if (o.stream) loc += `,\n        "stream": {\n          "file": ${JSON.stringify(o.stream.file)},\n          "line": ${o.stream.line}\n        }`;
-  if (o.sourcePath) loc += `,\n        "sourcePath": ${JSON.stringify(o.sourcePath)}`;
-  loc += '\n      }';
-  return `${c.head}${JSON.stringify(f.status)},\n      "message": ${JSON.stringify(f.message)},\n      "path": ${JSON.stringify(f.path)},\n      "resource": ${res},\n      "location": ${loc}${c.tail}`;
+  let rp = resourcePart.get(r);
+  if (rp === undefined) {
+    // Everything of the resource and its location but the finding's own line and column.
+    let tail = `,\n        "document": ${o.doc},\n        "resourceLine": ${o.line}`;
+    if (o.stream) tail += `,\n        "stream": {\n          "file": ${JSON.stringify(o.stream.file)},\n          "line": ${o.stream.line}\n        }`;
+    if (o.sourcePath) tail += `,\n        "sourcePath": ${JSON.stringify(o.sourcePath)}`;
+    rp = {
+      res: indent(JSON.stringify({ apiVersion: r.apiVersion, kind: r.kind, ...(r.namespace !== undefined ? { namespace: r.namespace } : {}), name: r.name }, null, 2), '      '),
+      file: `{\n        "file": ${JSON.stringify(o.file)},\n        "line": `,
+      tail: tail + '\n      }',
+    };
+    resourcePart.set(r, rp);
+  }
+  const res = rp.res;
+  const loc = `${rp.file}${f.position?.line ?? o.line},\n        "column": ${f.position?.column ?? 1}${rp.tail}`;
+  const exc = f.exception ? `,\n      "exception": ${indent(JSON.stringify(refToJson(f.exception), null, 2), '      ')}` : '';
+  return `${c.head}${JSON.stringify(f.status)},\n      "message": ${JSON.stringify(f.message)},\n      "path": ${JSON.stringify(f.path)},\n      "resource": ${res},\n      "location": ${loc}${exc}${c.tail}`;
 }

@@ -1,8 +1,10 @@
 /**
  * JUnit XML as CI systems (Jenkins, GitLab, Azure DevOps, GitHub test reporters) render it: one test
  * suite per control, one test case per control × resource it evaluated — passing cases included —
- * and one `<failure>` per failing case listing every violation. Input problems become a suite of
- * errored test cases so a broken manifest is visible in the CI test view too.
+ * and one `<failure>` per failing case listing every violation. A case whose findings an approved
+ * exception covers is `<skipped>` with the exception, its expiry and justification: not a failure, but
+ * visible. Input problems become a suite of errored test cases so a broken manifest is visible in the
+ * CI test view too.
  */
 import type { Finding, Resource } from '../core/types.js';
 import type { ScanResult } from '../scanner.js';
@@ -29,9 +31,11 @@ export function* formatJunit(result: ScanResult): Generator<string> {
   const evaluations = result.evaluations;
   if (!evaluations) throw new Error('JUnit output needs the scan to collect evaluations');
   const byControlResource = new Map<string, Map<Resource, Finding[]>>();
+  const exceptedBy = new Map<string, Map<Resource, Finding[]>>();
   for (const f of result.findings) {
-    let m = byControlResource.get(f.control.id);
-    if (!m) byControlResource.set(f.control.id, (m = new Map()));
+    const index = f.status === 'fail' ? byControlResource : exceptedBy;
+    let m = index.get(f.control.id);
+    if (!m) index.set(f.control.id, (m = new Map()));
     let list = m.get(f.resource);
     if (!list) m.set(f.resource, (list = []));
     list.push(f);
@@ -60,13 +64,22 @@ export function* formatJunit(result: ScanResult): Generator<string> {
     const control = c.control;
     const evaluated = evaluations.get(control.id) ?? [];
     const failing = byControlResource.get(control.id) ?? new Map<Resource, Finding[]>();
-    yield `  <testsuite name="${xmlEscape(`${control.id}: ${control.title}`)}" tests="${evaluated.length}" failures="${failing.size}" errors="0" skipped="0" time="0">\n`;
+    const excepted = exceptedBy.get(control.id) ?? new Map<Resource, Finding[]>();
+    const skipped = [...excepted.keys()].filter((r) => !failing.has(r)).length;
+    yield `  <testsuite name="${xmlEscape(`${control.id}: ${control.title}`)}" tests="${evaluated.length}" failures="${failing.size}" errors="0" skipped="${skipped}" time="0">\n`;
     yield `    <properties><property name="severity" value="${control.severity}"/><property name="family" value="${xmlEscape(control.family)}"/></properties>\n`;
     let chunk = '';
     for (const r of evaluated) {
       const fs = failing.get(r);
-      const attrs = `classname="${xmlEscape(control.id)}" name="${xmlEscape(resourceName(r))}" file="${xmlEscape(r.origin.file)}" line="${fs?.[0]?.position?.line ?? r.origin.line}" time="0"`;
-      if (!fs) {
+      const xs = excepted.get(r);
+      const attrs = `classname="${xmlEscape(control.id)}" name="${xmlEscape(resourceName(r))}" file="${xmlEscape(r.origin.file)}" line="${(fs ?? xs)?.[0]?.position?.line ?? r.origin.line}" time="0"`;
+      if (!fs && xs) {
+        const e = xs[0].exception;
+        const by = e ? `${e.namespace !== undefined ? `${e.namespace}/` : ''}${e.name}` : 'an exception';
+        const reason = `excepted by ${by}${e ? ` until ${e.expires}, approved by ${e.approvedBy}${e.ticket ? ` (${e.ticket})` : ''}: ${e.justification}` : ''}`;
+        const details = xs.map((f) => `${r.origin.file}:${f.position?.line ?? r.origin.line}:${f.position?.column ?? 1}: ${f.message} (${f.path})`).join('\n');
+        chunk += `    <testcase ${attrs}>\n      <skipped message="${xmlEscape(reason)}">${xmlEscape(`${details}\n\n${reason}`)}</skipped>\n    </testcase>\n`;
+      } else if (!fs) {
         chunk += `    <testcase ${attrs}/>\n`;
       } else {
         const details = fs

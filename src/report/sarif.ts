@@ -5,8 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { Control, Diagnostic, Finding, Severity } from '../core/types.js';
+import type { Control, Diagnostic, Finding, Origin, Severity } from '../core/types.js';
 import { INFORMATION_URI } from '../core/version.js';
+import { exceptionKey } from '../policy/exceptions.js';
 import type { ScanResult } from '../scanner.js';
 
 /** GitHub maps security-severity > 9.0 to critical, 7.0–8.9 high, 4.0–6.9 medium, 0.1–3.9 low. */
@@ -74,7 +75,32 @@ function fingerprint(f: Finding): string {
     .slice(0, 32);
 }
 
-function resultOf(f: Finding, ruleIndex: number): Record<string, unknown> {
+/**
+ * SARIF 2.1.0 §3.35: an excepted finding carries an external, accepted suppression with the
+ * exception's justification, located at the exception document when it is known.
+ */
+function suppressionOf(f: Finding, origins: ReadonlyMap<string, Origin>): Record<string, unknown>[] {
+  const e = f.exception;
+  if (!e) return [{ kind: 'external', status: 'accepted' }];
+  const origin = origins.get(exceptionKey(e));
+  const uri = origin ? artifactUri(origin.file) : undefined;
+  return [
+    {
+      kind: 'external',
+      status: 'accepted',
+      justification: e.justification,
+      ...(uri && origin ? { location: { physicalLocation: { artifactLocation: { uri, uriBaseId: '%SRCROOT%' }, region: { startLine: Math.max(1, origin.line) } } } } : {}),
+      properties: {
+        exception: exceptionKey(e),
+        approvedBy: e.approvedBy,
+        expires: e.expires,
+        ...(e.ticket !== undefined ? { ticket: e.ticket } : {}),
+      },
+    },
+  ];
+}
+
+function resultOf(f: Finding, ruleIndex: number, origins: ReadonlyMap<string, Origin>): Record<string, unknown> {
   const r = f.resource;
   const uri = artifactUri(r.origin.file);
   const fqn = r.namespace !== undefined ? `${r.kind}/${r.namespace}/${r.name}` : `${r.kind}/${r.name}`;
@@ -95,7 +121,7 @@ function resultOf(f: Finding, ruleIndex: number): Record<string, unknown> {
     ruleId: f.control.id,
     ruleIndex,
     level: LEVEL[f.control.severity],
-    ...(f.status === 'excepted' ? { suppressions: [{ kind: 'external', status: 'accepted' }] } : {}),
+    ...(f.status === 'excepted' ? { suppressions: suppressionOf(f, origins) } : {}),
     message: { text: `${fqn}: ${f.message} (${f.path})` },
     locations,
     partialFingerprints: { 'kubecomply/v1': fingerprint(f) },
@@ -103,6 +129,7 @@ function resultOf(f: Finding, ruleIndex: number): Record<string, unknown> {
       resource: { apiVersion: r.apiVersion, kind: r.kind, ...(r.namespace !== undefined ? { namespace: r.namespace } : {}), name: r.name },
       path: f.path,
       severity: f.control.severity,
+      ...(f.status === 'excepted' ? { status: 'excepted' } : {}),
     },
   };
 }
@@ -139,6 +166,8 @@ export function* formatSarif(result: ScanResult): Generator<string> {
     }
   }
   const inputErrors = result.diagnostics.some((d) => d.level === 'error');
+  const origins = new Map<string, Origin>();
+  for (const s of result.exceptions?.statuses ?? []) if (s.state === 'active') origins.set(exceptionKey(s.exception), s.exception.origin);
   const doc = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -177,7 +206,7 @@ export function* formatSarif(result: ScanResult): Generator<string> {
   const n = result.findings.length;
   for (let i = 0; i < n; i++) {
     const f = result.findings[i];
-    batch += (i === 0 ? '\n' : ',\n') + indent(JSON.stringify(resultOf(f, index.get(f.control.id) ?? 0), null, 2), '        ');
+    batch += (i === 0 ? '\n' : ',\n') + indent(JSON.stringify(resultOf(f, index.get(f.control.id) ?? 0, origins), null, 2), '        ');
     if (batch.length > 65536) {
       yield batch;
       batch = '';

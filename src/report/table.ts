@@ -2,8 +2,9 @@
  * The human-readable report: findings grouped by resource, each with the offending field and its
  * line, then a summary. Colour only when asked (the CLI asks on a TTY without NO_COLOR).
  */
-import type { Finding, Severity } from '../core/types.js';
+import type { ExceptionRef, Finding, Severity } from '../core/types.js';
 import { SEVERITIES, SEVERITY_RANK } from '../core/types.js';
+import { daysLeft, expiryOf } from '../policy/exceptions.js';
 import { describeConfig, type ScanResult } from '../scanner.js';
 
 export interface TableOptions {
@@ -30,7 +31,8 @@ function* frameworkSection(result: ScanResult, opts: TableOptions, p: Painter): 
       const idw = Math.min(22, Math.max(...fr.requirements.map((r) => r.requirement.id.length)));
       for (const r of fr.requirements) {
         const ids = r.status === 'fail' ? [...new Set(r.findings.map((x) => x.control.id))] : [];
-        const why = r.status === 'fail' ? p('dim', ` — ${r.findings.length} ${r.findings.length === 1 ? 'finding' : 'findings'}: ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}`) : '';
+        const exc = r.excepted.length > 0 ? `${r.status === 'fail' ? ';' : ' —'} ${r.excepted.length} excepted` : '';
+        const why = r.status === 'fail' ? p('dim', ` — ${r.findings.length} ${r.findings.length === 1 ? 'finding' : 'findings'}: ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}${exc}`) : exc ? p('magenta', exc) : '';
         const conf = r.confidence === 'R' ? p('dim', ' [id: single source]') : '';
         s += `  ${p(STATUS_STYLE[r.status], STATUS_TEXT[r.status].padEnd(6))} ${r.requirement.id.padEnd(idw)} ${r.requirement.title}${conf}${why}\n`;
       }
@@ -39,7 +41,9 @@ function* frameworkSection(result: ScanResult, opts: TableOptions, p: Painter): 
   s += `\n${p('bold', 'Compliance')} ${p('dim', '(score = passed ÷ decided requirements; manual and not-applicable ones are not counted)')}\n`;
   const nameW = Math.max(...result.frameworks.map((fr) => `${fr.framework.name} ${fr.framework.version}`.length));
   for (const fr of result.frameworks) {
-    s += `  ${`${fr.framework.name} ${fr.framework.version}`.padEnd(nameW)}  ${scoreText(fr.score, opts.minScore, p).padStart(4)}  ${p('dim', countsText(fr.counts))}\n`;
+    const byExceptions = fr.requirements.filter((r) => r.status === 'pass' && r.excepted.length > 0).length;
+    const exc = byExceptions > 0 ? p('magenta', ` (${byExceptions} pass with excepted findings)`) : '';
+    s += `  ${`${fr.framework.name} ${fr.framework.version}`.padEnd(nameW)}  ${scoreText(fr.score, opts.minScore, p).padStart(4)}  ${p('dim', countsText(fr.counts))}${exc}\n`;
   }
   yield s;
 }
@@ -85,6 +89,32 @@ function loc(f: Finding): string {
   return `line ${f.position?.line ?? f.resource.origin.line}`;
 }
 
+/** `EXCEPTED (monitoring/node-exporter-host, expires 2027-02-15, 76 days left)` */
+function exceptedMarker(ref: ExceptionRef | undefined, now: Date | undefined): string {
+  if (!ref) return 'EXCEPTED';
+  const name = ref.namespace !== undefined ? `${ref.namespace}/${ref.name}` : ref.name;
+  const at = expiryOf(ref.expires);
+  const left = at && now ? daysLeft(at, now) : undefined;
+  const days = left === undefined ? '' : left === 0 ? ', last day' : `, ${left} ${left === 1 ? 'day' : 'days'} left`;
+  return `EXCEPTED (${name}, expires ${ref.expires}${days})`;
+}
+
+function exceptionsLine(result: ScanResult, p: Painter): string {
+  const x = result.exceptions;
+  if (!x || x.statuses.length === 0) return '';
+  const by = (state: string): number => x.statuses.filter((st) => st.state === state).length;
+  const parts = [p('green', `${by('active')} active`)];
+  for (const state of ['expired', 'unapproved', 'invalid'] as const) {
+    const n = by(state);
+    if (n > 0) parts.push(p('yellow', `${n} ${state}`));
+  }
+  const notHonoured = x.statuses.length - by('active');
+  let s = `Exceptions: ${x.statuses.length} (${parts.join(', ')})`;
+  if (notHonoured > 0) s += `; ${notHonoured} not honoured (see the warnings)`;
+  if (x.unused.length > 0) s += `; unused: ${x.unused.slice(0, 5).join(', ')}${x.unused.length > 5 ? ', …' : ''}`;
+  return s + '.\n';
+}
+
 export function* formatTable(result: ScanResult, opts: TableOptions): Generator<string> {
   const p = painter(opts.color);
   const failing = result.findings.filter((f) => f.status === 'fail');
@@ -104,8 +134,9 @@ export function* formatTable(result: ScanResult, opts: TableOptions): Generator<
       out += `${p('bold', `${r.kind} ${name}`)}  ${p('dim', where)}\n`;
     }
     const sev = f.control.severity.toUpperCase().padEnd(8);
-    const status = f.status === 'excepted' ? p('gray', ' (excepted)') : '';
-    out += `  ${p(SEV_STYLE[f.control.severity], sev)} ${p('cyan', f.control.id.padEnd(idWidth))} ${f.message}${status}\n`;
+    const excepted = f.status === 'excepted';
+    const status = excepted ? `  ${p('magenta', exceptedMarker(f.exception, result.exceptions?.now))}` : '';
+    out += `  ${p(excepted ? 'gray' : SEV_STYLE[f.control.severity], sev)} ${p('cyan', f.control.id.padEnd(idWidth))} ${f.message}${status}\n`;
     out += `  ${' '.repeat(8)} ${' '.repeat(idWidth)} ${p('dim', `${f.path} (${loc(f)})`)}\n`;
     if (out.length > 65536) {
       yield out;
@@ -121,15 +152,21 @@ export function* formatTable(result: ScanResult, opts: TableOptions): Generator<
   const notes = result.diagnostics.filter((d) => d.level === 'note').length;
   const resourcesFailed = new Set(failing.map((f) => f.resource)).size;
   const passedControls = result.controls.filter((c) => c.failed === 0).length;
+  const excepted = result.findings.length - failing.length;
+  const exceptedText = `${excepted} ${excepted === 1 ? 'finding' : 'findings'} excepted`;
   let s = result.findings.length > 0 ? '\n' : '';
-  if (failing.length === 0) {
+  if (failing.length === 0 && excepted === 0) {
     s += p('green', `No findings: ${result.stats.resources} resources pass all ${result.controls.length} controls.`) + '\n';
+  } else if (failing.length === 0) {
+    s += p('green', `No failing findings`) + ` in ${result.stats.resources} resources; ${p('magenta', exceptedText)} by approved exceptions (shown above); ${passedControls} of ${result.controls.length} controls passed.\n`;
   } else {
     const counts = SEVERITIES.filter((sev) => result.bySeverity[sev] > 0)
       .map((sev) => p(SEV_STYLE[sev], `${result.bySeverity[sev]} ${sev}`))
       .join(', ');
-    s += `${p('bold', `${failing.length} ${failing.length === 1 ? 'finding' : 'findings'}`)} (${counts}) in ${resourcesFailed} of ${result.stats.resources} resources; ${passedControls} of ${result.controls.length} controls passed.\n`;
+    const exc = excepted > 0 ? `; ${p('magenta', exceptedText)}` : '';
+    s += `${p('bold', `${failing.length} ${failing.length === 1 ? 'finding' : 'findings'}`)} (${counts}) in ${resourcesFailed} of ${result.stats.resources} resources${exc}; ${passedControls} of ${result.controls.length} controls passed.\n`;
   }
+  s += exceptionsLine(result, p);
   if (errors + warnings + notes > 0) {
     const parts = [];
     if (errors) parts.push(p('red', `${errors} ${errors === 1 ? 'error' : 'errors'}`));
