@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { TOOL } from '../core/version.js';
+import { admissionCommand } from './admission.js';
 import { controlsCommand, explainCommand } from './controls.js';
 import { exceptionsCommand } from './exceptions.js';
 import { frameworksCommand } from './frameworks.js';
 import { scanCommand } from './scan.js';
+import { serveCommand } from './serve.js';
 import { EXIT_USAGE, UsageError } from './util.js';
 
 export function buildProgram(): Command {
@@ -32,7 +34,9 @@ Get started:
   program.addCommand(controlsCommand());
   program.addCommand(explainCommand());
   program.addCommand(frameworksCommand());
+  program.addCommand(admissionCommand());
   program.addCommand(exceptionsCommand());
+  program.addCommand(serveCommand());
   program.addCommand(
     new Command('version').summary('print the version').action(() => {
       process.stdout.write(`${TOOL.name} ${TOOL.version}\n`);

@@ -1,0 +1,250 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { AdmissionConfigError, createDecider, isAdmissionGuard } from '../admission/index.js';
+import { defaultAdmissionSettings, defaultExceptionPolicy } from '../config/defaults.js';
+import { BUILTIN_CONTROLS } from '../controls/index.js';
+import { formatVersion, isPssLevel, parsePssVersion, PSS_LEVELS } from '../controls/pod-security/version.js';
+import { selectControls, withSeverities } from '../controls/select.js';
+import type { PssLevel, ScanConfig } from '../core/types.js';
+import { TOOL } from '../core/version.js';
+import { knownBuiltinControl } from '../scanner.js';
+import { generateCa, issueServingCert } from '../server/certs.js';
+import { ExceptionSet, formatDiagnosticLine } from '../server/exceptions.js';
+import { createAdmissionServer, type TlsSource } from '../server/server.js';
+import { readFileConfig } from './scan.js';
+import { collectList, EXIT_OK, UsageError } from './util.js';
+
+interface ServeFlags {
+  tlsCert?: string;
+  tlsKey?: string;
+  selfSigned?: boolean;
+  certDir?: string;
+  address: string;
+  port: string;
+  config?: string | false;
+  exceptions: string[];
+  pssLevel: string;
+  pssVersion: string;
+  shutdownTimeout: string;
+  shutdownDelay: string;
+  logRequests?: boolean;
+}
+
+function seconds(value: string, flag: string, max: number): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > max) throw new UsageError(`invalid ${flag} "${value}": expected a number of seconds from 0 to ${max}`);
+  return n;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .summary('run the admission webhook (HTTPS)')
+    .description(
+      'Run the validating admission webhook: an HTTPS server that judges each AdmissionReview the API server ' +
+        'sends with the same controls as "kubecomply scan", the admission safeguards and the ' +
+        'ComplianceExceptions in force, and answers allow, deny or warn. Settings come from kubecomply.yaml ' +
+        '(admission: mode, namespaceModes, administrators, controls, failurePolicy …). The certificate and key ' +
+        'files are reloaded when they change on disk (cert-manager, a rotated Secret), and so are the ' +
+        'exception files. SIGTERM or SIGINT drains: readiness turns 503, new connections are refused, ' +
+        'reviews in flight are answered, then the process exits 0.',
+    )
+    .option('--tls-cert <file>', 'serving certificate, PEM (the leaf first, then any intermediates); required unless --self-signed')
+    .option('--tls-key <file>', 'private key of --tls-cert, PEM')
+    .option('--self-signed', 'generate a throwaway CA and a certificate for localhost/127.0.0.1/::1 (local trials; never in a cluster)')
+    .option('--cert-dir <dir>', 'with --self-signed: write ca.crt, tls.crt and tls.key here and keep them (default: a temporary directory removed on exit)')
+    .option('--address <address>', 'address to listen on ("::" for every IPv6 and IPv4 address)', '0.0.0.0')
+    .option('--port <port>', 'port to listen on (0: any free port, printed on start)', '8443')
+    .option('-c, --config <file>', 'settings file (default: ./kubecomply.yaml when it exists)')
+    .option('--no-config', 'ignore ./kubecomply.yaml: built-in settings')
+    .option('--exceptions <paths>', 'files or directories of ComplianceException documents (repeatable, comma-separated), in addition to kubecomply.yaml exceptions.files; re-read when they change', collectList, [])
+    .addOption(new Option('--pss-level <level>', 'Pod Security Standards level to require (kubecomply.yaml podSecurity.level unless given)').choices(PSS_LEVELS).default('restricted'))
+    .option('--pss-version <version>', 'Pod Security Standards policy version: "latest" or v1.0 … v1.37 (kubecomply.yaml podSecurity.version unless given)', 'latest')
+    .option('--shutdown-timeout <seconds>', 'on SIGTERM, how long reviews in flight may take before their connections are closed', '25')
+    .option('--shutdown-delay <seconds>', 'on SIGTERM, keep serving this long with readiness 503 first, so that the Service stops sending new connections before the listener closes', '0')
+    .option('--log-requests', 'one JSON access-log line per request on stderr (method, path, status, ms, and for reviews mode, result, kind, operation, controls)')
+    .addHelpText(
+      'after',
+      `
+Routes (HTTPS, HTTP/1.1 with keep-alive):
+  POST /validate                    review; the mode comes from kubecomply.yaml (namespaceModes, else mode)
+  POST /validate/enforce|warn|audit review in that mode (the webhook configuration picks it per namespace label)
+  GET  /healthz                     200 while the process runs (liveness)
+  GET  /readyz                      200 once the settings and certificate are loaded; 503 while shutting down
+  GET  /metrics                     Prometheus text format: kubecomply_admission_reviews_total{mode,result,kind,operation},
+                                    kubecomply_admission_control_violations_total{control,mode},
+                                    kubecomply_admission_exceptions_used_total{exception},
+                                    kubecomply_admission_review_duration_seconds (histogram),
+                                    kubecomply_admission_request_errors_total{reason}, TLS reloads and expiry, uptime
+
+Bad requests never stop the server: a wrong method is answered 405, an unknown path 404, a content type
+other than application/json 415, a body over 3 MiB 413, invalid UTF-8 or JSON 400, a client too slow to
+send its request 408; each is counted in kubecomply_admission_request_errors_total.
+
+Examples:
+  # in a cluster (what "kubecomply install" runs)
+  kubecomply serve --tls-cert /etc/kubecomply/tls/tls.crt --tls-key /etc/kubecomply/tls/tls.key \\
+    --config /etc/kubecomply/config/kubecomply.yaml
+
+  # try it locally: a throwaway certificate, then send it a review with curl
+  kubecomply serve --self-signed --port 8443 --address 127.0.0.1
+  curl --cacert <the ca.crt it printed> -H 'Content-Type: application/json' \\
+    --data @review.json https://localhost:8443/validate/enforce
+
+  # baseline Pod Security at Kubernetes 1.30, exceptions from a directory, an access log
+  kubecomply serve --tls-cert tls.crt --tls-key tls.key --pss-level baseline --pss-version v1.30 \\
+    --exceptions exceptions/ --log-requests
+
+  # a Service in front: stop getting new connections for 5 s before closing, 20 s to finish the rest
+  kubecomply serve --tls-cert tls.crt --tls-key tls.key --shutdown-delay 5 --shutdown-timeout 20
+
+Exit codes:
+  0  stopped by SIGTERM or SIGINT after draining
+  2  usage error, an invalid kubecomply.yaml or exception file, unreadable certificate, or the port is in use`,
+    )
+    .action(async (flags: ServeFlags, cmd: Command) => {
+      process.exitCode = await runServe(flags, cmd);
+    });
+}
+
+function scanConfigOf(flags: ServeFlags, cmd: Command, file: ReturnType<typeof readFileConfig>): { config: ScanConfig; notes: string[] } {
+  const fromFlag = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
+  const level = !fromFlag('pssLevel') && file?.podSecurity.level ? file.podSecurity.level : flags.pssLevel;
+  const version = !fromFlag('pssVersion') && file?.podSecurity.version ? file.podSecurity.version : flags.pssVersion;
+  if (!isPssLevel(level)) throw new UsageError(`invalid --pss-level "${level}"`);
+  const parsed = parsePssVersion(version);
+  if (typeof parsed === 'string') throw new UsageError(parsed, 'use --pss-version latest, or a version such as v1.30');
+  const notes = parsed.clampedFrom
+    ? [`Pod Security version ${parsed.clampedFrom} is newer than the newest policy version with rule changes; using ${formatVersion(parsed.version)} (as the API server does)`]
+    : [];
+  return { config: { pss: { level: level as PssLevel, version: parsed.version }, defaultNamespace: 'default', ...(file ? { settings: file.settings } : {}) }, notes };
+}
+
+/** A throwaway CA and a localhost certificate, written to `dir`. */
+async function selfSigned(dir: string, address: string): Promise<{ certFile: string; keyFile: string; caFile: string }> {
+  const ca = await generateCa({ commonName: 'kubecomply serve --self-signed CA', days: 30 });
+  const ips = ['127.0.0.1', '::1'];
+  if (isIP(address) !== 0 && address !== '0.0.0.0' && address !== '::' && !ips.includes(address)) ips.push(address);
+  const leaf = await issueServingCert(ca, { dnsNames: ['localhost'], ipAddresses: ips, days: 30 });
+  mkdirSync(dir, { recursive: true });
+  const caFile = path.join(dir, 'ca.crt');
+  const certFile = path.join(dir, 'tls.crt');
+  const keyFile = path.join(dir, 'tls.key');
+  writeFileSync(caFile, ca.certPem);
+  writeFileSync(certFile, leaf.certPem);
+  writeFileSync(keyFile, leaf.keyPem, { mode: 0o600 });
+  return { certFile, keyFile, caFile };
+}
+
+async function runServe(flags: ServeFlags, cmd: Command): Promise<number> {
+  const err = (line: string): void => void process.stderr.write(`${line}\n`);
+  if (flags.selfSigned && (flags.tlsCert || flags.tlsKey)) throw new UsageError('--self-signed and --tls-cert/--tls-key contradict each other');
+  if (!flags.selfSigned && (!flags.tlsCert || !flags.tlsKey)) {
+    throw new UsageError(
+      flags.tlsCert || flags.tlsKey ? `${flags.tlsCert ? '--tls-key' : '--tls-cert'} is missing` : 'a serving certificate is required',
+      'give --tls-cert FILE --tls-key FILE (the API server only calls webhooks over HTTPS), or --self-signed to try it locally',
+    );
+  }
+  if (flags.certDir && !flags.selfSigned) throw new UsageError('--cert-dir is only for --self-signed');
+  if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535) throw new UsageError(`invalid --port "${flags.port}": expected a port number from 0 to 65535`);
+  const shutdownTimeout = seconds(flags.shutdownTimeout, '--shutdown-timeout', 3600);
+  const shutdownDelay = seconds(flags.shutdownDelay, '--shutdown-delay', 3600);
+
+  const fileConfig = readFileConfig(flags.config);
+  const { config, notes } = scanConfigOf(flags, cmd, fileConfig);
+  for (const n of notes) err(`kubecomply serve: note: ${n}`);
+  const admission = fileConfig?.admission ?? defaultAdmissionSettings();
+  // The catalog as scan builds it: kubecomply.yaml's disabled controls out, its severities applied.
+  const controls = withSeverities(selectControls(BUILTIN_CONTROLS, { exclude: fileConfig?.disabled ?? [] }).controls, fileConfig?.severity ?? {});
+
+  const policy = fileConfig?.exceptions ?? defaultExceptionPolicy();
+  const exceptions = new ExceptionSet({
+    files: [...policy.files, ...flags.exceptions],
+    policy,
+    knownControl: (id) => knownBuiltinControl(id) || isAdmissionGuard(id),
+    log: err,
+  });
+  const first = await exceptions.load();
+  for (const d of first.diagnostics) if (d.level !== 'note') err(formatDiagnosticLine(d));
+  if (first.failed) throw new UsageError('the exception files could not be read (see above)');
+
+  let decider;
+  try {
+    decider = createDecider({ config, admission, controls, exceptions: exceptions.current });
+  } catch (e) {
+    if (e instanceof AdmissionConfigError) throw new UsageError(`invalid configuration: ${e.message}`);
+    throw e;
+  }
+
+  let tls: TlsSource;
+  let tempCertDir: string | undefined;
+  if (flags.selfSigned) {
+    const dir = flags.certDir ?? (tempCertDir = mkdtempSync(path.join(os.tmpdir(), 'kubecomply-serve-')));
+    const files = await selfSigned(dir, flags.address);
+    tls = { certFile: files.certFile, keyFile: files.keyFile };
+    err(`kubecomply serve: --self-signed: wrote a throwaway CA to ${files.caFile} (trust it with: curl --cacert ${files.caFile} https://localhost:PORT/healthz)`);
+  } else {
+    tls = { certFile: flags.tlsCert!, keyFile: flags.tlsKey! };
+  }
+  const cleanup = (): void => {
+    if (tempCertDir) rmSync(tempCertDir, { recursive: true, force: true });
+  };
+
+  let server;
+  try {
+    server = createAdmissionServer({
+      decider,
+      tls,
+      host: flags.address,
+      port: Number(flags.port),
+      shutdownTimeoutMs: shutdownTimeout * 1000,
+      shutdownDelayMs: shutdownDelay * 1000,
+      logRequests: flags.logRequests ?? false,
+      version: TOOL.version,
+      log: err,
+    });
+  } catch (e) {
+    cleanup();
+    throw new UsageError(`cannot use the serving certificate: ${e instanceof Error ? e.message : String(e)}`, 'check --tls-cert and --tls-key');
+  }
+  let bound;
+  try {
+    bound = await server.listen();
+  } catch (e) {
+    cleanup();
+    throw new UsageError(`cannot listen on ${flags.address}:${flags.port}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  exceptions.start();
+  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+  err(
+    `kubecomply serve: listening on https://${host}:${bound.port} — mode ${admission.mode}, Pod Security ${config.pss.level} ${formatVersion(config.pss.version)}, ` +
+      `${decider.controls.length} controls, ${exceptions.files.length > 0 ? exceptions.describe() : 'no exception files'}, failurePolicy ${admission.failurePolicy}` +
+      `${fileConfig ? `, settings from ${fileConfig.file}` : ''}`,
+  );
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        err(`kubecomply serve: ${signal} again: exiting without waiting for reviews in flight`);
+        cleanup();
+        process.exit(1);
+      }
+      stopping = true;
+      err(`kubecomply serve: ${signal}: shutting down${shutdownDelay > 0 ? ` in ${shutdownDelay} s` : ''}; reviews in flight get up to ${shutdownTimeout} s`);
+      exceptions.stop();
+      void server.close().then(() => {
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+        resolve();
+      });
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  cleanup();
+  err('kubecomply serve: stopped');
+  return EXIT_OK;
+}

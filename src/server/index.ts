@@ -1,0 +1,8 @@
+/** The long-running process: the admission webhook's HTTPS server, its metrics, TLS reloading and certificates. */
+export { AdmissionServer, createAdmissionServer, DEFAULT_MAX_BODY_BYTES, statusBody } from './server.js';
+export type { AdmissionServerOptions, Decider, ReviewAnswer, ReviewOutcome, TlsSource } from './server.js';
+export { DURATION_BUCKETS, METRICS_CONTENT_TYPE, ServerMetrics } from './metrics.js';
+export { checkTlsMaterial, loadTlsFiles, TlsReloader } from './tls.js';
+export type { TlsMaterial } from './tls.js';
+export { certificateInfo, generateCa, issueServingCert, serviceDnsNames } from './certs.js';
+export type { CaOptions, CertificateInfo, CertificatePem, KeyAlgorithm, ServingCertOptions } from './certs.js';
