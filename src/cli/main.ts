@@ -4,6 +4,7 @@ import { admissionCommand } from './admission.js';
 import { controlsCommand, explainCommand } from './controls.js';
 import { exceptionsCommand } from './exceptions.js';
 import { frameworksCommand } from './frameworks.js';
+import { installCommand } from './install.js';
 import { scanCommand } from './scan.js';
 import { serveCommand } from './serve.js';
 import { EXIT_USAGE, UsageError } from './util.js';
@@ -35,6 +36,7 @@ Get started:
   program.addCommand(explainCommand());
   program.addCommand(frameworksCommand());
   program.addCommand(admissionCommand());
+  program.addCommand(installCommand());
   program.addCommand(exceptionsCommand());
   program.addCommand(serveCommand());
   program.addCommand(
