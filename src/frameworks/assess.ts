@@ -63,13 +63,16 @@ const EMPTY: Finding[] = [];
 
 /** The findings of these controls: the one control's own list when there is one (no copy). */
 function ofControls(controls: readonly Control[], by: Map<string, Finding[]>): Finding[] {
-  if (controls.length === 1) return by.get(controls[0].id) ?? EMPTY;
-  const out: Finding[] = [];
+  let only: Finding[] | undefined;
+  let lists: Finding[][] | undefined;
   for (const c of controls) {
     const l = by.get(c.id);
-    if (l !== undefined) for (let i = 0; i < l.length; i++) out.push(l[i]);
+    if (l === undefined || l.length === 0) continue;
+    if (only === undefined) only = l;
+    else (lists ??= [only]).push(l);
   }
-  return out;
+  if (lists === undefined) return only ?? EMPTY;
+  return ([] as Finding[]).concat(...lists);
 }
 
 export function assessFramework(f: Framework, runs: readonly ControlRun[], findings: readonly Finding[] | FindingIndex): FrameworkResult {

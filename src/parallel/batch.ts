@@ -109,7 +109,9 @@ export function createDocumentHandler(init: HandlerInit): (filename: string, doc
           (failed ??= []).push(control.id);
         }
       }
-      const ok = failed === undefined ? ids : ids.filter((id) => !failed!.includes(id));
+      // Nothing failed: every offloaded control ran (the engine asks only about those of this kind), and
+      // one shared list goes with every resource; otherwise the shorter list of those that did run.
+      const ok = failed === undefined ? ran : ids.filter((id) => !failed!.includes(id));
       out.push([item.itemIndex, { controls: ok, findings: found }]);
     }
     if (pending.length > 0) {

@@ -31,7 +31,7 @@ export class ScanPool implements BatchProcessor {
   private nextId = 1;
   private failed: Error | undefined;
 
-  constructor(size: number, init: HandlerInit) {
+  constructor(size: number, private readonly init: HandlerInit) {
     this.share = size;
     for (let i = 0; i < size; i++) {
       // A larger young generation: parsing allocates many short-lived strings.
@@ -81,6 +81,9 @@ export class ScanPool implements BatchProcessor {
   private readonly lists = new Map<string, readonly string[]>();
 
   private intern(ids: readonly string[]): readonly string[] {
+    // The full list of offloaded controls (nothing failed) is the common case: recognised by its length,
+    // since any other list a worker sends is a strict subset of it.
+    if (ids.length === this.init.controls.length) return this.init.controls;
     const key = ids.join(',');
     const have = this.lists.get(key);
     if (have !== undefined) return have;
