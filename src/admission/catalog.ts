@@ -6,7 +6,7 @@
  */
 import { BUILTIN_CONTROLS } from '../controls/index.js';
 import { selectControls } from '../controls/select.js';
-import { evaluate, selectActive } from '../core/engine.js';
+import { prepareEngine, selectActive } from '../core/engine.js';
 import { Inventory, isObject } from '../core/inventory.js';
 import { CLUSTER_SCOPED_KINDS, isWorkloadKind, POD_SPEC_LOCATIONS } from '../core/kinds.js';
 import type { Control, Finding, JsonObject, ObjectMeta, Resource, ScanConfig } from '../core/types.js';
@@ -193,21 +193,12 @@ export function ephemeralPod(req: AdmissionRequest): { object: JsonObject; oldOb
 
 /** Runs the selected controls on one resource with the scan engine. */
 export function compileCatalog(controls: readonly Control[], config: ScanConfig): (r: Resource) => { findings: Finding[]; errors: string[] } {
-  const byKind = new Map<string, Control[]>();
-  const wildcard = controls.filter((c) => c.appliesTo.includes('*'));
-  const forKind = (kind: string): Control[] => {
-    let l = byKind.get(kind);
-    if (!l) {
-      l = controls.filter((c) => c.appliesTo.includes(kind) && !c.appliesTo.includes('*')).concat(wildcard);
-      if (byKind.size < 1000) byKind.set(kind, l);
-    }
-    return l;
-  };
-  for (const c of controls) for (const k of c.appliesTo) if (k !== '*') forKind(k);
+  // The scan's engine, prepared once for these controls and this configuration.
+  const engine = prepareEngine(controls, config);
+  const kinds = new Set(engine.activeControls.flatMap((c) => c.appliesTo));
   return (r) => {
-    const list = forKind(r.kind);
-    if (list.length === 0) return { findings: [], errors: [] };
-    const result = evaluate(new Inventory([r]), list, config);
-    return { findings: result.findings, errors: result.diagnostics.filter((d) => d.level === 'error').map((d) => d.message) };
+    if (!kinds.has(r.kind) && !kinds.has('*')) return { findings: [], errors: [] };
+    const result = engine.run(new Inventory([r]));
+    return { findings: result.findings, errors: result.diagnostics.length === 0 ? [] : result.diagnostics.filter((d) => d.level === 'error').map((d) => d.message) };
   };
 }

@@ -149,20 +149,21 @@ function exceptedWarning(g: Group): string {
 
 /** A JSON list of findings for the audit log, as many as fit. */
 function details(items: readonly Judged[]): string {
-  const out: ({ control: string; path?: string; message: string; exception?: string } | { more: number })[] = [];
+  // Each entry is serialised once; the list is their join (the same text as JSON.stringify of the array).
+  const out: string[] = [];
   let size = 2;
   for (let i = 0; i < items.length; i++) {
     const v = items[i];
     const entry = { control: v.id, ...(v.path ? { path: v.path } : {}), message: clip(oneLine(v.message), 300), ...(v.exception ? { exception: exceptionKey(v.exception.exception) } : {}) };
     const text = JSON.stringify(entry);
     if (size + text.length + 1 > MAX_ANNOTATION - 40) {
-      out.push({ more: items.length - i });
+      out.push(JSON.stringify({ more: items.length - i }));
       break;
     }
-    out.push(entry);
+    out.push(text);
     size += text.length + 1;
   }
-  return JSON.stringify(out);
+  return `[${out.join(',')}]`;
 }
 
 function csv(values: readonly string[]): string {
