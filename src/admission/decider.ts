@@ -154,7 +154,8 @@ function details(items: readonly Judged[]): string {
   let size = 2;
   for (let i = 0; i < items.length; i++) {
     const v = items[i];
-    const entry = { control: v.id, ...(v.path ? { path: v.path } : {}), message: clip(oneLine(v.message), 300), ...(v.exception ? { exception: exceptionKey(v.exception.exception) } : {}) };
+    // JSON escapes control characters itself: the message needs no cleaning here, only a length cap.
+    const entry = { control: v.id, ...(v.path ? { path: v.path } : {}), message: clip(v.message, 300), ...(v.exception ? { exception: exceptionKey(v.exception.exception) } : {}) };
     const text = JSON.stringify(entry);
     if (size + text.length + 1 > MAX_ANNOTATION - 40) {
       out.push(JSON.stringify({ more: items.length - i }));
