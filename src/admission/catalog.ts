@@ -7,7 +7,7 @@
 import { BUILTIN_CONTROLS } from '../controls/index.js';
 import { selectControls } from '../controls/select.js';
 import { prepareEngine, selectActive } from '../core/engine.js';
-import { Inventory, isObject } from '../core/inventory.js';
+import { dig, Inventory, isObject, resourceName } from '../core/inventory.js';
 import { CLUSTER_SCOPED_KINDS, isWorkloadKind, POD_SPEC_LOCATIONS } from '../core/kinds.js';
 import type { Control, Finding, JsonObject, ObjectMeta, Resource, ScanConfig } from '../core/types.js';
 import { metaOf } from './request.js';
@@ -57,12 +57,7 @@ export function toResource(object: JsonObject, kind: { group: string; version: s
   const apiVersion = typeof object.apiVersion === 'string' && object.apiVersion !== '' ? object.apiVersion : apiVersionOf(kind);
   const obj = object.kind === kind.kind && object.apiVersion === apiVersion ? object : { ...object, apiVersion, kind: kind.kind };
   const metadata = (isObject(obj.metadata) ? obj.metadata : {}) as ObjectMeta;
-  const name =
-    typeof metadata.name === 'string' && metadata.name !== ''
-      ? metadata.name
-      : typeof metadata.generateName === 'string' && metadata.generateName !== ''
-        ? `${metadata.generateName}*`
-        : '<unnamed>';
+  const name = resourceName(metadata);
   return {
     apiVersion,
     kind: kind.kind,
@@ -98,14 +93,6 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return true;
 }
 
-function dig(obj: JsonObject, path: readonly string[]): unknown {
-  let cur: unknown = obj;
-  for (const k of path) {
-    if (!isObject(cur)) return undefined;
-    cur = cur[k];
-  }
-  return cur;
-}
 
 function asList(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];

@@ -104,23 +104,31 @@ Expired, unapproved and invalid exceptions are not honoured and are warned about
     });
 }
 
-function buildConfig(flags: ScanFlags, cmd: Command, file: FileConfig | undefined): { config: ScanConfig; notes: string[] } {
-  const notes: string[] = [];
-  // kubecomply.yaml sets the defaults; flags given on the command line win.
+/**
+ * The Pod Security level and version from --pss-level/--pss-version and kubecomply.yaml's
+ * podSecurity (the file sets the defaults; flags given on the command line win), with a note when
+ * the version was clamped. Shared by every command that judges pods.
+ */
+export function podSecurityOf(flags: { pssLevel: string; pssVersion: string }, cmd: Command, file: Pick<FileConfig, 'podSecurity'> | undefined): { pss: ScanConfig['pss']; notes: string[] } {
   const fromFlag = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
   const level = !fromFlag('pssLevel') && file?.podSecurity.level ? file.podSecurity.level : flags.pssLevel;
   const version = !fromFlag('pssVersion') && file?.podSecurity.version ? file.podSecurity.version : flags.pssVersion;
   if (!isPssLevel(level)) throw new UsageError(`invalid --pss-level "${level}"`);
   const parsed = parsePssVersion(version);
   if (typeof parsed === 'string') throw new UsageError(parsed, 'use --pss-version latest, or a version such as v1.30');
-  if (parsed.clampedFrom) {
-    notes.push(`Pod Security version ${parsed.clampedFrom} is newer than the newest policy version with rule changes; using ${formatVersion(parsed.version)} (as the API server does)`);
-  }
+  const notes = parsed.clampedFrom
+    ? [`Pod Security version ${parsed.clampedFrom} is newer than the newest policy version with rule changes; using ${formatVersion(parsed.version)} (as the API server does)`]
+    : [];
+  return { pss: { level: level as PssLevel, version: parsed.version }, notes };
+}
+
+function buildConfig(flags: ScanFlags, cmd: Command, file: FileConfig | undefined): { config: ScanConfig; notes: string[] } {
+  const { pss, notes } = podSecurityOf(flags, cmd, file);
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(flags.namespace) || flags.namespace.length > 63) {
     throw new UsageError(`invalid --namespace "${flags.namespace}": must be a DNS-1123 label (lowercase letters, digits and "-")`);
   }
   return {
-    config: { pss: { level: level as PssLevel, version: parsed.version }, defaultNamespace: flags.namespace, ...(file ? { settings: file.settings } : {}) },
+    config: { pss, defaultNamespace: flags.namespace, ...(file ? { settings: file.settings } : {}) },
     notes,
   };
 }

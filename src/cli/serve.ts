@@ -6,15 +6,15 @@ import { Command, Option } from 'commander';
 import { AdmissionConfigError, createDecider, isAdmissionGuard } from '../admission/index.js';
 import { defaultAdmissionSettings, defaultExceptionPolicy } from '../config/defaults.js';
 import { BUILTIN_CONTROLS } from '../controls/index.js';
-import { formatVersion, isPssLevel, parsePssVersion, PSS_LEVELS } from '../controls/pod-security/version.js';
+import { formatVersion, PSS_LEVELS } from '../controls/pod-security/version.js';
 import { selectControls, withSeverities } from '../controls/select.js';
-import type { PssLevel, ScanConfig } from '../core/types.js';
+import type { ScanConfig } from '../core/types.js';
 import { TOOL } from '../core/version.js';
 import { knownBuiltinControl } from '../scanner.js';
 import { generateCa, issueServingCert } from '../server/certs.js';
 import { ExceptionSet, formatDiagnosticLine } from '../server/exceptions.js';
 import { createAdmissionServer, type TlsSource } from '../server/server.js';
-import { readFileConfig } from './scan.js';
+import { podSecurityOf, readFileConfig } from './scan.js';
 import { collectList, EXIT_OK, UsageError } from './util.js';
 
 interface ServeFlags {
@@ -110,16 +110,8 @@ Exit codes:
 }
 
 function scanConfigOf(flags: ServeFlags, cmd: Command, file: ReturnType<typeof readFileConfig>): { config: ScanConfig; notes: string[] } {
-  const fromFlag = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
-  const level = !fromFlag('pssLevel') && file?.podSecurity.level ? file.podSecurity.level : flags.pssLevel;
-  const version = !fromFlag('pssVersion') && file?.podSecurity.version ? file.podSecurity.version : flags.pssVersion;
-  if (!isPssLevel(level)) throw new UsageError(`invalid --pss-level "${level}"`);
-  const parsed = parsePssVersion(version);
-  if (typeof parsed === 'string') throw new UsageError(parsed, 'use --pss-version latest, or a version such as v1.30');
-  const notes = parsed.clampedFrom
-    ? [`Pod Security version ${parsed.clampedFrom} is newer than the newest policy version with rule changes; using ${formatVersion(parsed.version)} (as the API server does)`]
-    : [];
-  return { config: { pss: { level: level as PssLevel, version: parsed.version }, defaultNamespace: 'default', ...(file ? { settings: file.settings } : {}) }, notes };
+  const { pss, notes } = podSecurityOf(flags, cmd, file);
+  return { config: { pss, defaultNamespace: 'default', ...(file ? { settings: file.settings } : {}) }, notes };
 }
 
 /** A throwaway CA and a localhost certificate, written to `dir`. */

@@ -1,5 +1,5 @@
 import { POD_SPEC_LOCATIONS } from './kinds.js';
-import type { InventoryView, JsonObject, PodSpecRef, Resource } from './types.js';
+import type { InventoryView, JsonObject, ObjectMeta, PodSpecRef, Resource } from './types.js';
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
@@ -101,7 +101,15 @@ function keyOf(kind: string, namespace: string | undefined, name: string): strin
   return `${kind}\u0000${namespace ?? ''}\u0000${name}`;
 }
 
-function dig(obj: JsonObject, path: readonly string[]): unknown {
+/** The display name of an object: metadata.name, else `generateName*`, else `<unnamed>`. */
+export function resourceName(metadata: ObjectMeta): string {
+  if (typeof metadata.name === 'string' && metadata.name !== '') return metadata.name;
+  if (typeof metadata.generateName === 'string' && metadata.generateName !== '') return `${metadata.generateName}*`;
+  return '<unnamed>';
+}
+
+/** The value at a path of keys, undefined when a step is missing or not an object. */
+export function dig(obj: JsonObject, path: readonly string[]): unknown {
   let cur: unknown = obj;
   for (const k of path) {
     if (!isObject(cur)) return undefined;

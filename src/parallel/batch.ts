@@ -2,7 +2,7 @@
  * The per-document work of a scan: parse, classify, run per-resource controls, locate findings.
  */
 import { findControl } from '../controls/index.js';
-import { extractPodSpecs, isObject } from '../core/inventory.js';
+import { extractPodSpecs, isObject, resourceName } from '../core/inventory.js';
 import { CLUSTER_SCOPED_KINDS } from '../core/kinds.js';
 import { concat } from '../core/path.js';
 import type { CheckContext, Control, InventoryView, PodSpecRef, Precomputed, Resource, ScanConfig } from '../core/types.js';
@@ -84,7 +84,7 @@ export function createDocumentHandler(init: HandlerInit): (filename: string, doc
       const r: Resource = {
         apiVersion: item.apiVersion,
         kind: item.kind,
-        name: typeof metadata.name === 'string' && metadata.name !== '' ? metadata.name : typeof metadata.generateName === 'string' && metadata.generateName !== '' ? `${metadata.generateName}*` : '<unnamed>',
+        name: resourceName(metadata),
         // as the main thread decides it (custom kinds' scope from CRDs is unknown here; resource-scoped checks must not depend on it)
         namespace: CLUSTER_SCOPED_KINDS.has(item.kind) ? undefined : typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : init.config.defaultNamespace,
         metadata,

@@ -9,7 +9,7 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { CLUSTER_SCOPED_KINDS } from '../core/kinds.js';
-import { isObject } from '../core/inventory.js';
+import { isObject, resourceName } from '../core/inventory.js';
 import type { Diagnostic, DocumentLocator, JsonObject, ObjectMeta, Origin, Precomputed, Resource } from '../core/types.js';
 import { classifyDocument, docGeometry } from './classify.js';
 import { createLocator } from './locate.js';
@@ -471,12 +471,7 @@ function finalize(pending: PendingResource[], defaultNamespace: string): Resourc
   const out: Resource[] = [];
   for (const p of pending) {
     const metadata: ObjectMeta = isObject(p.object.metadata) ? (p.object.metadata as ObjectMeta) : {};
-    const name =
-      typeof metadata.name === 'string' && metadata.name !== ''
-        ? metadata.name
-        : typeof metadata.generateName === 'string' && metadata.generateName !== ''
-          ? `${metadata.generateName}*`
-          : '<unnamed>';
+    const name = resourceName(metadata);
     const clusterScoped = (CLUSTER_SCOPED_KINDS.has(p.kind) && !namespacedCustomKinds.has(p.kind)) || clusterCustomKinds.has(p.kind);
     const namespace = clusterScoped ? undefined : typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : defaultNamespace;
     const origin = p.origin;

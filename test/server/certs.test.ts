@@ -55,7 +55,7 @@ describe('certificates', () => {
     assert.notEqual(certificateInfo(ca.certPem).serialNumber, info.serialNumber);
   });
 
-  test('openssl verifies the chain and the names', async (t) => {
+  test('openssl verifies the chain and the names', async () => {
     // .ci/run installs openssl when the machine lacks it.
     assert.equal(spawnSync('openssl', ['version']).status, 0, 'openssl must be installed (see .ci/run)');
     const dir = tempDir();
