@@ -119,7 +119,7 @@ export function* formatTable(result: ScanResult, opts: TableOptions): Generator<
   const p = painter(opts.color);
   const failing = result.findings.filter((f) => f.status === 'fail');
   if (!opts.quiet) {
-    yield p('bold', `${result.tool.name} ${result.tool.version}`) + p('dim', ` · ${describeConfig(result.config)} · ${result.stats.resources} resources in ${result.stats.files} ${result.stats.files === 1 ? 'input' : 'inputs'}`) + '\n\n';
+    yield p('bold', `${result.tool.name} ${result.tool.version}`) + p('dim', ` · ${describeConfig(result.config)} · ${result.stats.resources} ${result.stats.resources === 1 ? 'resource' : 'resources'} in ${result.stats.files} ${result.stats.files === 1 ? 'input' : 'inputs'}`) + '\n\n';
   }
   const idWidth = Math.min(34, Math.max(10, ...result.findings.map((f) => f.control.id.length)));
   let current: Finding['resource'] | undefined;
@@ -151,20 +151,25 @@ export function* formatTable(result: ScanResult, opts: TableOptions): Generator<
   const warnings = result.diagnostics.filter((d) => d.level === 'warning').length;
   const notes = result.diagnostics.filter((d) => d.level === 'note').length;
   const resourcesFailed = new Set(failing.map((f) => f.resource)).size;
-  const passedControls = result.controls.filter((c) => c.failed === 0).length;
+  // Controls that judged nothing (no resource in their scope) neither pass nor fail: said apart.
+  const judged = result.controls.filter((c) => c.evaluated > 0);
+  const passedControls = judged.filter((c) => c.failed === 0).length;
+  const idle = result.controls.length - judged.length;
+  const idleText = idle > 0 ? ` (${idle} had nothing in scope)` : '';
+  const resourcesText = `${result.stats.resources} ${result.stats.resources === 1 ? 'resource' : 'resources'}`;
   const excepted = result.findings.length - failing.length;
   const exceptedText = `${excepted} ${excepted === 1 ? 'finding' : 'findings'} excepted`;
   let s = result.findings.length > 0 ? '\n' : '';
   if (failing.length === 0 && excepted === 0) {
-    s += p('green', `No findings: ${result.stats.resources} resources pass all ${result.controls.length} controls.`) + '\n';
+    s += p('green', `No findings: ${resourcesText} ${result.stats.resources === 1 ? 'passes' : 'pass'} all ${judged.length} controls that apply${idleText}.`) + '\n';
   } else if (failing.length === 0) {
-    s += p('green', `No failing findings`) + ` in ${result.stats.resources} resources; ${p('magenta', exceptedText)} by approved exceptions (shown above); ${passedControls} of ${result.controls.length} controls passed.\n`;
+    s += p('green', `No failing findings`) + ` in ${resourcesText}; ${p('magenta', exceptedText)} by approved exceptions (shown above); ${passedControls} of ${judged.length} controls passed${idleText}.\n`;
   } else {
     const counts = SEVERITIES.filter((sev) => result.bySeverity[sev] > 0)
       .map((sev) => p(SEV_STYLE[sev], `${result.bySeverity[sev]} ${sev}`))
       .join(', ');
     const exc = excepted > 0 ? `; ${p('magenta', exceptedText)}` : '';
-    s += `${p('bold', `${failing.length} ${failing.length === 1 ? 'finding' : 'findings'}`)} (${counts}) in ${resourcesFailed} of ${result.stats.resources} resources${exc}; ${passedControls} of ${result.controls.length} controls passed.\n`;
+    s += `${p('bold', `${failing.length} ${failing.length === 1 ? 'finding' : 'findings'}`)} (${counts}) in ${resourcesFailed} of ${resourcesText}${exc}; ${passedControls} of ${judged.length} controls passed${idleText}.\n`;
   }
   s += exceptionsLine(result, p);
   if (errors + warnings + notes > 0) {

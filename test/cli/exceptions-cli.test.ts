@@ -59,7 +59,7 @@ describe('scan honours active exceptions', () => {
     const r = await runCli(['scan', path.join(dir, 'pod.yaml'), '--exceptions', path.join(dir, 'exceptions'), ...ONLY], { env: NOW });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /CRITICAL pss-privileged +container "agent" must not set securityContext\.privileged=true {2}EXCEPTED \(tools\/vendor-agent-privileged, expires 2027-01-31, 61 days left\)/);
-    assert.match(r.stdout, /No failing findings in 1 resources; 1 finding excepted by approved exceptions/);
+    assert.match(r.stdout, /No failing findings in 1 resource; 1 finding excepted by approved exceptions/);
     assert.match(r.stdout, /Exceptions: 1 \(1 active\)\./);
     assert.match(r.stdout, /Result: PASS/);
     assert.equal(r.stderr, '');
@@ -156,7 +156,7 @@ describe('scan honours active exceptions', () => {
     const a = await runCli(['scan', path.join(inInput, 'k8s'), ...ONLY], { env: NOW });
     assert.equal(a.code, 0, a.stdout + a.stderr);
     assert.match(a.stdout, /EXCEPTED \(tools\/in-input, /);
-    assert.match(a.stdout, /1 resources in 2 inputs/, 'the exception document is not scanned as a resource');
+    assert.match(a.stdout, /1 resource in 2 inputs/, 'the exception document is not scanned as a resource');
     const withConfig = setup({
       'k8s/pod.yaml': POD,
       'governance/ex.yaml': exception('from-config'),
@@ -212,7 +212,7 @@ describe('exceptions that are not honoured', () => {
     const r = await runCli(['scan', 'pod.yaml', '--exceptions', 'ex.yaml', ...ONLY], { env: NOW, cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^ex\.yaml:16: warning: Pod "vendor-agent" \(v1\) is not a kubecomply\.io ComplianceException; exception files hold exceptions only/m);
-    assert.match(r.stdout, /1 resources in 1 input/);
+    assert.match(r.stdout, /1 resource in 1 input/);
     const missing = await runCli(['scan', 'pod.yaml', '--exceptions', 'nope/', ...ONLY], { env: NOW, cwd: dir });
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nope\/: error: cannot read nope\/: no such file or directory/);
