@@ -53,7 +53,18 @@ Get started:
   return program;
 }
 
+/** `kubecomply scan … | head`: the reader went away. Stop quietly, as a process killed by SIGPIPE would (128 + 13). */
+function quietOnBrokenPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(141);
+      throw e;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnBrokenPipe();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

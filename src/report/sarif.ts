@@ -67,10 +67,18 @@ function rule(c: Control): Record<string, unknown> {
   };
 }
 
-function fingerprint(f: Finding): string {
+/**
+ * Stable across scans (no line numbers). Several findings of one control at one path (a list judged
+ * as a whole, e.g. weak cipher suites in an embedded configuration) are told apart by their order,
+ * so code scanning keeps each as its own alert; the first keeps the plain fingerprint.
+ */
+function fingerprint(f: Finding, seen: Map<string, number>): string {
   const r = f.resource;
+  const key = `${f.control.id}\u0000${r.kind}\u0000${r.namespace ?? ''}\u0000${r.name}\u0000${f.path}`;
+  const n = seen.get(key) ?? 0;
+  seen.set(key, n + 1);
   return createHash('sha256')
-    .update(`${f.control.id}\u0000${r.kind}\u0000${r.namespace ?? ''}\u0000${r.name}\u0000${f.path}`)
+    .update(n === 0 ? key : `${key}\u0000${n}`)
     .digest('hex')
     .slice(0, 32);
 }
@@ -100,7 +108,7 @@ function suppressionOf(f: Finding, origins: ReadonlyMap<string, Origin>): Record
   ];
 }
 
-function resultOf(f: Finding, ruleIndex: number, origins: ReadonlyMap<string, Origin>): Record<string, unknown> {
+function resultOf(f: Finding, ruleIndex: number, origins: ReadonlyMap<string, Origin>, seen: Map<string, number>): Record<string, unknown> {
   const r = f.resource;
   const uri = artifactUri(r.origin.file);
   const fqn = r.namespace !== undefined ? `${r.kind}/${r.namespace}/${r.name}` : `${r.kind}/${r.name}`;
@@ -124,7 +132,7 @@ function resultOf(f: Finding, ruleIndex: number, origins: ReadonlyMap<string, Or
     ...(f.status === 'excepted' ? { suppressions: suppressionOf(f, origins) } : {}),
     message: { text: `${fqn}: ${f.message} (${f.path})` },
     locations,
-    partialFingerprints: { 'kubecomply/v1': fingerprint(f) },
+    partialFingerprints: { 'kubecomply/v1': fingerprint(f, seen) },
     properties: {
       resource: { apiVersion: r.apiVersion, kind: r.kind, ...(r.namespace !== undefined ? { namespace: r.namespace } : {}), name: r.name },
       path: f.path,
@@ -204,9 +212,10 @@ export function* formatSarif(result: ScanResult): Generator<string> {
   yield text.slice(0, at) + '"results": [';
   let batch = '';
   const n = result.findings.length;
+  const seen = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const f = result.findings[i];
-    batch += (i === 0 ? '\n' : ',\n') + indent(JSON.stringify(resultOf(f, index.get(f.control.id) ?? 0, origins), null, 2), '        ');
+    batch += (i === 0 ? '\n' : ',\n') + indent(JSON.stringify(resultOf(f, index.get(f.control.id) ?? 0, origins, seen), null, 2), '        ');
     if (batch.length > 65536) {
       yield batch;
       batch = '';

@@ -104,6 +104,14 @@ describe('exit codes follow --fail-on', () => {
 });
 
 describe('inputs and outputs', () => {
+  test('a reader that goes away (| head) ends the scan quietly, with the SIGPIPE status', () => {
+    const r = spawnSync('bash', ['-c', `set -o pipefail; node ${JSON.stringify(BIN)} scan examples/ --fail-on none --format json | head -1`], { encoding: 'utf8' });
+    // The JSON report (~380 KB) is larger than a pipe's buffer, so the write that fails is certain.
+    assert.equal(r.stdout, '{\n');
+    assert.equal(r.stderr, '');
+    assert.equal(r.status, 141);
+  });
+
   test('stdin: rendered Helm output is read from "-"', async () => {
     const helm = `---\n# Source: app/templates/pod.yaml\n${PRIVILEGED('from-helm')}`;
     const r = await runCli(['scan', '-', '--controls', 'pss-privileged'], { stdin: helm });

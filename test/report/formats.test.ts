@@ -62,6 +62,11 @@ describe('SARIF', () => {
     assert.equal(loc.region.startLine, 53);
     assert.equal(loc.region.startColumn, 7);
     assert.match(priv.partialFingerprints['kubecomply/v1'], /^[0-9a-f]{32}$/);
+    // Code scanning merges results with one fingerprint: two findings of a control at one path (the
+    // cardholder namespace lacks default-deny in both directions, both at its data-class label) stay two.
+    const prints = run.results.map((x: any) => x.partialFingerprints['kubecomply/v1']);
+    assert.equal(new Set(prints).size, prints.length);
+    assert.equal(run.results.filter((x: any) => x.ruleId === 'cardholder-namespace-segmentation').length, 2);
     // a Helm template is reported under its template path
     assert.ok(run.results.some((x: any) => x.locations[0].physicalLocation?.artifactLocation.uri === 'cache/templates/statefulset.yaml'));
     // framework ids appear as tags
