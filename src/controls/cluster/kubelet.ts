@@ -1,6 +1,17 @@
 /**
  * Kubelet configuration (CIS 4.2), judged on KubeletConfiguration files (kubelet.config.k8s.io/
- * v1beta1, e.g. /var/lib/kubelet/config.yaml or the kubeadm config's KubeletConfiguration document).
+ * v1beta1, e.g. /var/lib/kubelet/config.yaml or the kubeadm config's KubeletConfiguration document)
+ * and on the copy kubeadm keeps in the cluster: the ConfigMap kube-system/kubelet-config (named
+ * kubelet-config-1.XX before kubeadm 1.24), whose data key `kubelet` holds the KubeletConfiguration
+ * as text. kubeadm writes that text to /var/lib/kubelet/config.yaml on every node it joins or
+ * upgrades, so `kubectl get cm -n kube-system -o yaml` shows the nodes' kubelet configuration.
+ *
+ * The embedded text is parsed with the rules of the file (YAML 1.1 scalars) and judged exactly like
+ * the file; findings point at the ConfigMap's data.kubelet field (the locator does not look inside
+ * block scalars) and their messages name the field of the embedded configuration. A data.kubelet that
+ * is missing, not valid YAML or not a KubeletConfiguration is reported once, by
+ * kubelet-anonymous-auth; for the other kubelet controls such a ConfigMap is out of scope. Other
+ * ConfigMaps are always out of scope.
  *
  * Defaults are those the kubelet applies to a config file (pkg/kubelet/apis/config/v1beta1/
  * defaults.go), which differ from its flags' defaults: authentication.anonymous.enabled false,
@@ -12,22 +23,101 @@
  * Values of the wrong type (a string for a boolean, a number for a duration) make the kubelet refuse
  * the file; they are reported as such.
  */
-import { asObject, quote } from '../../core/podspec.js';
+import { asObject, isObject, quote } from '../../core/podspec.js';
 import type { Control, JsonObject, Resource, Violation } from '../../core/types.js';
+import { parseYamlDocument } from '../../sources/yaml.js';
 import { NONE, push, resourceControl } from '../helpers.js';
 import { TLS_MAPPINGS, WEAK_TLS_VERSIONS, weakCiphers } from './apiserver.js';
 import { DOCS, FAMILY, type ClusterMeta } from './common.js';
 import { parseGoDuration } from './flags.js';
 
 const WHAT = 'KubeletConfiguration';
+const GROUP = 'kubelet.config.k8s.io/';
 
 function isKubeletConfig(r: Resource): boolean {
-  return r.kind === WHAT && r.apiVersion.startsWith('kubelet.config.k8s.io/');
+  return r.kind === WHAT && r.apiVersion.startsWith(GROUP);
 }
 
-function kubeletControl(meta: ClusterMeta, check: (cfg: JsonObject) => Violation[]): Control {
-  const control = resourceControl({ ...meta, family: FAMILY, appliesTo: [WHAT], scope: 'resource' }, (r) => (isKubeletConfig(r) ? check(r.object) : NONE));
-  return { ...control, inScope: isKubeletConfig };
+/** kubeadm's ConfigMap kube-system/kubelet-config, or kubelet-config-1.XX (kubeadm before 1.24). */
+const CONFIG_MAP = 'ConfigMap';
+const CM_NAME = 'kubelet-config';
+const CM_VERSIONED = /^kubelet-config-1\.\d+$/;
+/** The data key kubeadm stores the KubeletConfiguration under, and where findings on it point. */
+const CM_KEY = 'kubelet';
+const CM_PATH = `data.${CM_KEY}`;
+
+function isKubeletConfigMap(r: Resource): boolean {
+  return (
+    r.kind === CONFIG_MAP &&
+    r.apiVersion === 'v1' &&
+    r.namespace === 'kube-system' &&
+    (r.name === CM_NAME || (r.name.startsWith(CM_NAME) && CM_VERSIONED.test(r.name)))
+  );
+}
+
+/** What a kubelet ConfigMap holds: the parsed configuration, or why there is none. */
+type Embedded = { cfg: JsonObject; problem?: undefined } | { cfg?: undefined; problem: string };
+
+/** One parse per ConfigMap object, shared by the controls (and their inScope) on this thread. */
+const embeddedCache = new WeakMap<JsonObject, Embedded>();
+
+function embedded(r: Resource): Embedded {
+  let e = embeddedCache.get(r.object);
+  if (e === undefined) embeddedCache.set(r.object, (e = readEmbedded(r.object)));
+  return e;
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (isObject(v)) return 'a mapping';
+  return `the ${typeof v} ${JSON.stringify(v)}`;
+}
+
+const UNJUDGED = 'the kubelet cannot load it on the nodes kubeadm configures from it, and no kubelet control (CIS 4.2) can judge it';
+
+function readEmbedded(obj: JsonObject): Embedded {
+  const text = asObject(obj.data)?.[CM_KEY];
+  if (text === undefined || text === null) {
+    return { problem: `${CM_PATH} is not set: the ConfigMap holds no kubelet configuration (kubeadm keeps the KubeletConfiguration under the key ${quote(CM_KEY)}), so no kubelet control (CIS 4.2) can judge it` };
+  }
+  if (typeof text !== 'string') return { problem: `${CM_PATH} is ${describe(text)}, not text (ConfigMap data values are strings): ${UNJUDGED}` };
+  const parsed = parseYamlDocument(text, CM_PATH);
+  if (!parsed.ok) {
+    const e = parsed.error;
+    return { problem: `${CM_PATH} is not valid YAML (line ${e.line + 1}, column ${e.column + 1} of the value: ${e.message}): ${UNJUDGED}` };
+  }
+  const v = parsed.value;
+  if (v === undefined || v === null) return { problem: `${CM_PATH} is empty: ${UNJUDGED}` };
+  if (!isObject(v)) return { problem: `${CM_PATH} holds ${describe(v)}, not a ${WHAT} document: ${UNJUDGED}` };
+  if (v.kind === WHAT && typeof v.apiVersion === 'string' && v.apiVersion.startsWith(GROUP)) return { cfg: v };
+  const kind = typeof v.kind === 'string' && v.kind !== '' ? v.kind : undefined;
+  const api = typeof v.apiVersion === 'string' && v.apiVersion !== '' ? v.apiVersion : undefined;
+  const a = kind !== undefined && /^[AEIOU]/.test(kind) ? 'an' : 'a';
+  const held = kind && api ? `${a} ${kind} (${api})` : kind ? `${a} ${kind} without apiVersion` : api ? `a document of ${api} without kind` : 'a document without apiVersion and kind';
+  return { problem: `${CM_PATH} holds ${held}, not a ${WHAT} (${GROUP}v1beta1): ${UNJUDGED}` };
+}
+
+/** The findings on an embedded configuration, moved to the ConfigMap field that holds it. */
+function atDataField(vs: Violation[]): Violation[] {
+  if (vs.length === 0) return NONE;
+  return vs.map((v) => ({ path: CM_PATH, message: v.message }));
+}
+
+/**
+ * A kubelet control: judges KubeletConfiguration documents and the KubeletConfiguration in kubeadm's
+ * ConfigMap. `reportsUnreadable`: this control (one of them) reports a kubelet ConfigMap whose
+ * data.kubelet is not a readable KubeletConfiguration; for the others it is out of scope.
+ */
+function kubeletControl(meta: ClusterMeta, check: (cfg: JsonObject) => Violation[], reportsUnreadable = false): Control {
+  const control = resourceControl({ ...meta, family: FAMILY, appliesTo: [WHAT, CONFIG_MAP], scope: 'resource' }, (r) => {
+    if (isKubeletConfig(r)) return check(r.object);
+    if (!isKubeletConfigMap(r)) return NONE;
+    const e = embedded(r);
+    if (e.cfg !== undefined) return atDataField(check(e.cfg));
+    return reportsUnreadable ? [{ path: CM_PATH, message: e.problem }] : NONE;
+  });
+  const inScope = (r: Resource): boolean => isKubeletConfig(r) || (isKubeletConfigMap(r) && (reportsUnreadable || embedded(r).cfg !== undefined));
+  return { ...control, inScope };
 }
 
 /** The value at a dotted path, undefined when any step is missing or not an object. */
@@ -45,7 +135,8 @@ function present(v: unknown): boolean {
   return v !== undefined && v !== null;
 }
 
-const CONFIG = (yaml: string): string => `In the kubelet configuration file (e.g. /var/lib/kubelet/config.yaml) on every node, then restart the kubelet:\n\`\`\`yaml\napiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n${yaml}\n\`\`\``;
+const CONFIG = (yaml: string): string =>
+  `In the kubelet configuration file (e.g. /var/lib/kubelet/config.yaml) on every node, then restart the kubelet (with kubeadm, make the change in the ConfigMap kube-system/kubelet-config, key \`kubelet\`, then run \`kubeadm upgrade node phase kubelet-config\` and restart the kubelet on every node):\n\`\`\`yaml\napiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n${yaml}\n\`\`\``;
 
 /** A boolean field that must be `want` (default `dflt`). */
 function boolField(cfg: JsonObject, path: string, want: boolean, dflt: boolean, consequence: string): Violation[] {
@@ -81,7 +172,9 @@ export const kubeletAnonymousAuth: Control = kubeletControl(
     id: 'kubelet-anonymous-auth',
     title: 'Kubelet accepts anonymous requests',
     severity: 'critical',
-    description: 'authentication.anonymous.enabled must not be true in a KubeletConfiguration (CIS 4.2.1). Absent, the config file default is false.',
+    description:
+      'authentication.anonymous.enabled must not be true in a KubeletConfiguration (CIS 4.2.1). Absent, the config file default is false. ' +
+      'This control also reports, once for all kubelet controls, a kubeadm ConfigMap kube-system/kubelet-config whose data.kubelet is missing, not valid YAML or not a KubeletConfiguration.',
     rationale:
       'The kubelet API (port 10250) runs commands in containers, streams logs and lists pods with their environment. Anonymous requests reach it as system:anonymous; combined with a permissive authorizer they are remote code execution on every container of the node.',
     remediation: `Disable anonymous requests and authenticate with client certificates and tokens:\n${CONFIG('authentication:\n  anonymous:\n    enabled: false\n  webhook:\n    enabled: true\n  x509:\n    clientCAFile: /etc/kubernetes/pki/ca.crt')}`,
@@ -89,6 +182,7 @@ export const kubeletAnonymousAuth: Control = kubeletControl(
     mappings: AUTH_MAPPINGS('4.2.1'),
   },
   (cfg) => boolField(cfg, 'authentication.anonymous.enabled', false, false, 'unauthenticated requests to the kubelet API are served as system:anonymous'),
+  true,
 );
 
 export const kubeletAuthorizationMode: Control = kubeletControl(
