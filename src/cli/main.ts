@@ -13,7 +13,8 @@ export function buildProgram(): Command {
   const program = new Command('kubecomply')
     .description(
       'Kubernetes security and compliance: scan manifests against the Pod Security Standards and a catalog ' +
-        'of controls mapped to the frameworks you are audited against, and report in the formats CI reads.',
+        'of controls mapped to the frameworks you are audited against, and report in the formats CI reads; ' +
+        'enforce the same controls at admission with a webhook; govern exceptions with an approver and an expiry.',
     )
     .version(`${TOOL.name} ${TOOL.version}`, '-V, --version', 'print the version')
     .helpCommand('help [command]', 'help for a command')
@@ -29,16 +30,19 @@ Get started:
   helm template ./chart | kubecomply scan - scan rendered Helm output
   kubecomply controls                       list the controls
   kubecomply explain pss-privileged         why a control matters and how to fix it
-  kubecomply frameworks show pci-dss        a framework requirement by requirement`,
+  kubecomply frameworks show pci-dss        a framework requirement by requirement
+  kubecomply exceptions check exceptions/   expired, unapproved, over-broad exceptions
+  kubecomply serve --self-signed            try the admission webhook locally
+  kubecomply install -n kubecomply          manifests that run it in a cluster`,
     );
   program.addCommand(scanCommand());
   program.addCommand(controlsCommand());
   program.addCommand(explainCommand());
   program.addCommand(frameworksCommand());
-  program.addCommand(admissionCommand());
-  program.addCommand(installCommand());
   program.addCommand(exceptionsCommand());
+  program.addCommand(admissionCommand());
   program.addCommand(serveCommand());
+  program.addCommand(installCommand());
   program.addCommand(
     new Command('version').summary('print the version').action(() => {
       process.stdout.write(`${TOOL.name} ${TOOL.version}\n`);
