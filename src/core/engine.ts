@@ -106,7 +106,8 @@ export function prepareEngine(controls: readonly Control[], config: ScanConfig):
         // configuration: take its findings in one pass (they are sorted with the others later).
         for (const f of pre.findings) {
           const c = activeById.get(f.control);
-          if (c !== undefined && c.scope === 'resource') findings.push({ control: c, resource: r, path: f.path, message: f.message, status: 'fail', position: { line: f.line, column: f.column } });
+          // The precomputed record has line and column: it serves as the position (one object less per finding).
+          if (c !== undefined && c.scope === 'resource') findings.push({ control: c, resource: r, path: f.path, message: f.message, status: 'fail', position: f });
         }
       }
       for (let k = 0; k < list.length; k++) {
