@@ -24,6 +24,8 @@ interface InstallFlags {
   allowFrom: string[];
   antiAffinity: 'preferred' | 'required';
   clusterDomain: string;
+  clusterExceptions: boolean;
+  apiServerCidr: string[];
   output?: string;
   format: (typeof FORMATS)[number];
   quiet?: boolean;
@@ -54,8 +56,9 @@ export function installCommand(): Command {
     .summary('print the manifests that run the admission webhook in a cluster')
     .description(
       'Print ready-to-apply manifests for running "kubecomply serve" as a validating admission webhook: the ' +
-        'namespace (restricted Pod Security, default-deny NetworkPolicies, quota), a ServiceAccount without a ' +
-        'token or any RBAC (the server reads nothing from the API), the ComplianceException CRD, the settings ' +
+        'namespace (restricted Pod Security, default-deny NetworkPolicies, quota), a ServiceAccount whose only ' +
+        'permission is to read ComplianceExceptions (a ClusterRole with get, list and watch on them, a projected ' +
+        'token, egress to the API server; none of it with --no-cluster-exceptions), the ComplianceException CRD, the settings ' +
         'as a ConfigMap, a freshly generated CA and serving certificate as a TLS Secret, a hardened ' +
         'Deployment with a PodDisruptionBudget and a Service, and the ValidatingWebhookConfiguration ' +
         '(one entry per mode, chosen by the namespace label kubecomply.io/mode). The output passes ' +
@@ -79,6 +82,8 @@ export function installCommand(): Command {
     .addOption(new Option('--allow-from <cidr>', "only these sources may reach the webhook port, e.g. the API server's addresses (repeatable)").argParser(collectList).default([], 'any source, that port only'))
     .addOption(new Option('--anti-affinity <kind>', 'spread replicas across nodes: preferred, or required (needs replicas + 1 nodes to roll)').choices(['preferred', 'required']).default(d.antiAffinity))
     .option('--cluster-domain <domain>', 'the cluster DNS domain, for the certificate names', d.clusterDomain)
+    .option('--no-cluster-exceptions', 'do not let the webhook read the ComplianceExceptions kept in the cluster: no RBAC, no token, no egress (it then honours only the exception files of its configuration)')
+    .addOption(new Option('--api-server-cidr <cidr>', 'only these addresses of the Kubernetes API may be reached by the webhook pods (repeatable), e.g. the endpoints of the kubernetes Service').argParser(collectList).default([], 'any address, ports 443 and 6443 only'))
     .option('-o, --output <file>', 'write the manifests to a file instead of standard output')
     .addOption(new Option('--format <format>', 'yaml (a commented multi-document stream) or json (a v1 List)').choices(FORMATS).default('yaml'))
     .option('-q, --quiet', 'no notes on standard error')
@@ -86,7 +91,7 @@ export function installCommand(): Command {
       'after',
       `
 How the webhook is wired:
-  The server reads nothing from the cluster, so each mode has its own webhook entry, picked by the
+  The server reads no namespace labels, so each mode has its own webhook entry, picked by the
   namespace label kubecomply.io/mode (admission.modeLabel), and the URL path names the mode:
     enforce     /validate/enforce  cluster-scoped objects; namespaces whose label is absent, enforce or unknown
     namespaces  /validate/enforce  Namespace objects themselves, whatever their label says
@@ -94,6 +99,15 @@ How the webhook is wired:
     audit       /validate/audit    namespaced objects in namespaces labelled audit  (fails open)
   With admission.mode other than enforce, or admission.namespaceModes, unlabelled namespaces and
   cluster-scoped objects go to "default" on /validate, where the server applies those settings.
+
+Cluster exceptions (default on; --no-cluster-exceptions turns them off):
+  The Deployment runs "kubecomply serve --cluster-exceptions": the webhook lists and watches the
+  ComplianceException resources of every namespace and honours the active ones with its exception files.
+  What that takes, and nothing more: a ClusterRole with get, list and watch on
+  complianceexceptions.kubecomply.io bound to the ServiceAccount; a projected token (1 hour, renewed by
+  the kubelet; automountServiceAccountToken stays false); egress to TCP 443 and 6443 (--api-server-cidr
+  narrows it to the API server's addresses). While the API cannot be read the webhook keeps serving with
+  the exceptions it last saw; /readyz waits at most 10 s for the first list.
 
 Failure policy:
   Fail (default) fails closed: while no replica answers, the API server rejects the gated requests.
@@ -152,6 +166,8 @@ async function runInstall(flags: InstallFlags, cmd: Command): Promise<number> {
     allowFrom: flags.allowFrom,
     antiAffinity: flags.antiAffinity,
     clusterDomain: flags.clusterDomain,
+    clusterExceptions: flags.clusterExceptions,
+    apiServerCidrs: flags.apiServerCidr,
   };
   // The header names the command that regenerates the file (without where it was written).
   const args = process.argv.slice(2);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,10 @@ import type { ScanConfig } from '../core/types.js';
 import { TOOL } from '../core/version.js';
 import { knownBuiltinControl } from '../scanner.js';
 import { generateCa, issueServingCert } from '../server/certs.js';
+import { ClusterExceptionSource } from '../server/cluster-exceptions.js';
 import { ExceptionSet, formatDiagnosticLine } from '../server/exceptions.js';
+import { checkServerUrl, inClusterConnection, KubeConfigError, SERVICE_ACCOUNT_DIR, type KubeConnection } from '../server/kube.js';
+import { ServerMetrics } from '../server/metrics.js';
 import { createAdmissionServer, type TlsSource } from '../server/server.js';
 import { podSecurityOf, readFileConfig } from './scan.js';
 import { collectList, EXIT_OK, UsageError } from './util.js';
@@ -31,6 +34,11 @@ interface ServeFlags {
   shutdownTimeout: string;
   shutdownDelay: string;
   logRequests?: boolean;
+  clusterExceptions?: boolean;
+  kubeApi?: string;
+  kubeCa?: string;
+  kubeTokenFile?: string;
+  clusterExceptionsWait: string;
 }
 
 function seconds(value: string, flag: string, max: number): number {
@@ -48,8 +56,10 @@ export function serveCommand(): Command {
         'ComplianceExceptions in force, and answers allow, deny or warn. Settings come from kubecomply.yaml ' +
         '(admission: mode, namespaceModes, administrators, controls, failurePolicy …). The certificate and key ' +
         'files are reloaded when they change on disk (cert-manager, a rotated Secret), and so are the ' +
-        'exception files. SIGTERM or SIGINT drains: readiness turns 503, new connections are refused, ' +
-        'reviews in flight are answered, then the process exits 0.',
+        'exception files. With --cluster-exceptions it also lists and watches the ComplianceException ' +
+        'resources of the cluster (its only use of the Kubernetes API: get, list and watch on ' +
+        'complianceexceptions.kubecomply.io). SIGTERM or SIGINT drains: readiness turns 503, new ' +
+        'connections are refused, reviews in flight are answered, then the process exits 0.',
     )
     .option('--tls-cert <file>', 'serving certificate, PEM (the leaf first, then any intermediates); required unless --self-signed')
     .option('--tls-key <file>', 'private key of --tls-cert, PEM')
@@ -65,6 +75,11 @@ export function serveCommand(): Command {
     .option('--shutdown-timeout <seconds>', 'on SIGTERM, how long reviews in flight may take before their connections are closed', '25')
     .option('--shutdown-delay <seconds>', 'on SIGTERM, keep serving this long with readiness 503 first, so that the Service stops sending new connections before the listener closes', '0')
     .option('--log-requests', 'one JSON access-log line per request on stderr (method, path, status, ms, and for reviews mode, result, kind, operation, controls)')
+    .option('--cluster-exceptions', 'also honour the ComplianceException resources of the cluster (every namespace), listed and watched through the Kubernetes API; judged like the exception files')
+    .option('--kube-api <url>', 'with --cluster-exceptions: the API server URL, https (default: in-cluster, from KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT)')
+    .option('--kube-ca <file>', `with --cluster-exceptions: CA bundle (PEM) that verifies the API server (default: ${SERVICE_ACCOUNT_DIR}/ca.crt in the cluster; with --kube-api, the system CAs)`)
+    .option('--kube-token-file <file>', `with --cluster-exceptions: file holding the bearer token, re-read every minute (default: ${SERVICE_ACCOUNT_DIR}/token)`)
+    .option('--cluster-exceptions-wait <seconds>', 'with --cluster-exceptions: /readyz waits at most this long for the first list, then turns ready without the cluster exceptions (logged)', '10')
     .addHelpText(
       'after',
       `
@@ -72,12 +87,27 @@ Routes (HTTPS, HTTP/1.1 with keep-alive):
   POST /validate                    review; the mode comes from kubecomply.yaml (namespaceModes, else mode)
   POST /validate/enforce|warn|audit review in that mode (the webhook configuration picks it per namespace label)
   GET  /healthz                     200 while the process runs (liveness)
-  GET  /readyz                      200 once the settings and certificate are loaded; 503 while shutting down
+  GET  /readyz                      200 once the settings and certificate are loaded (and, with --cluster-exceptions,
+                                    the first list is done or --cluster-exceptions-wait passed); 503 while shutting down
   GET  /metrics                     Prometheus text format: kubecomply_admission_reviews_total{mode,result,kind,operation},
                                     kubecomply_admission_control_violations_total{control,mode},
                                     kubecomply_admission_exceptions_used_total{exception},
                                     kubecomply_admission_review_duration_seconds (histogram),
-                                    kubecomply_admission_request_errors_total{reason}, TLS reloads and expiry, uptime
+                                    kubecomply_admission_request_errors_total{reason}, TLS reloads and expiry, uptime,
+                                    kubecomply_exceptions{source,state}, kubecomply_exception_source_synced{source},
+                                    kubecomply_exception_source_errors_total{source,reason}
+
+Cluster exceptions (--cluster-exceptions):
+  The server lists GET /apis/kubecomply.io/v1alpha1/complianceexceptions (all namespaces, in pages), then
+  watches it from the list's resourceVersion (with bookmarks); 410 Gone or a broken watch relists, other
+  failures retry with capped exponential backoff (1 s … 30 s, jittered). Each request has a deadline.
+  Cluster exceptions are judged exactly like the files (approver, approval date, expiry, exceptions.maxDays,
+  justification); one with the namespace/name of a file exception is a duplicate and not honoured. They
+  are named cluster:complianceexceptions/<namespace>/<name> in logs. While the API cannot be read, the last
+  known ones stay in force; errors are logged when the state changes and counted in
+  kubecomply_exception_source_errors_total{source,reason}; kubecomply_exception_source_synced{source} is 0.
+  Readiness: /readyz is 200 after the first complete list, or after --cluster-exceptions-wait seconds
+  without one (logged: until the list succeeds, denials the cluster exceptions would excuse stand).
 
 Bad requests never stop the server: a wrong method is answered 405, an unknown path 404, a content type
 other than application/json 415, a body over 3 MiB 413, invalid UTF-8 or JSON 400, a client too slow to
@@ -86,7 +116,11 @@ send its request 408; each is counted in kubecomply_admission_request_errors_tot
 Examples:
   # in a cluster (what "kubecomply install" runs)
   kubecomply serve --tls-cert /etc/kubecomply/tls/tls.crt --tls-key /etc/kubecomply/tls/tls.key \\
-    --config /etc/kubecomply/config/kubecomply.yaml
+    --config /etc/kubecomply/config/kubecomply.yaml --cluster-exceptions
+
+  # out of the cluster: cluster exceptions through an explicit API server, CA and token
+  kubecomply serve --self-signed --cluster-exceptions --kube-api https://api.example.com:6443 \\
+    --kube-ca ca.crt --kube-token-file token
 
   # try it locally: a throwaway certificate, then send it a review with curl
   kubecomply serve --self-signed --port 8443 --address 127.0.0.1
@@ -102,7 +136,8 @@ Examples:
 
 Exit codes:
   0  stopped by SIGTERM or SIGINT after draining
-  2  usage error, an invalid kubecomply.yaml or exception file, unreadable certificate, or the port is in use`,
+  2  usage error, an invalid kubecomply.yaml or exception file, unreadable certificate, the port is in use,
+     or --cluster-exceptions outside a pod without --kube-api, or an unreadable --kube-ca/--kube-token-file`,
     )
     .action(async (flags: ServeFlags, cmd: Command) => {
       process.exitCode = await runServe(flags, cmd);
@@ -112,6 +147,41 @@ Exit codes:
 function scanConfigOf(flags: ServeFlags, cmd: Command, file: ReturnType<typeof readFileConfig>): { config: ScanConfig; notes: string[] } {
   const { pss, notes } = podSecurityOf(flags, cmd, file);
   return { config: { pss, defaultNamespace: 'default', ...(file ? { settings: file.settings } : {}) }, notes };
+}
+
+function readable(file: string, flag: string): void {
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (e) {
+    throw new UsageError(`cannot read ${flag} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** Where --cluster-exceptions reads the API: the flags, else the pod's environment and service account files. */
+function kubeConnectionOf(flags: ServeFlags): KubeConnection | undefined {
+  const given = (['kubeApi', 'kubeCa', 'kubeTokenFile'] as const).filter((k) => flags[k] !== undefined);
+  if (!flags.clusterExceptions) {
+    if (given.length > 0) throw new UsageError(`--${given[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for --cluster-exceptions`, 'add --cluster-exceptions to honour the ComplianceExceptions of the cluster');
+    return undefined;
+  }
+  try {
+    if (flags.kubeApi !== undefined) {
+      const server = checkServerUrl(flags.kubeApi);
+      if (flags.kubeCa !== undefined) readable(flags.kubeCa, '--kube-ca');
+      const tokenFile = flags.kubeTokenFile ?? path.join(SERVICE_ACCOUNT_DIR, 'token');
+      if (flags.kubeTokenFile !== undefined) readable(flags.kubeTokenFile, '--kube-token-file');
+      return { server, tokenFile, ...(flags.kubeCa !== undefined ? { caFile: flags.kubeCa } : {}) };
+    }
+    const c = inClusterConnection();
+    if (flags.kubeCa !== undefined) readable(flags.kubeCa, '--kube-ca');
+    if (flags.kubeTokenFile !== undefined) readable(flags.kubeTokenFile, '--kube-token-file');
+    return { ...c, ...(flags.kubeCa !== undefined ? { caFile: flags.kubeCa } : {}), ...(flags.kubeTokenFile !== undefined ? { tokenFile: flags.kubeTokenFile } : {}) };
+  } catch (e) {
+    if (e instanceof KubeConfigError) {
+      throw new UsageError(`--cluster-exceptions: ${e.message}`, flags.kubeApi === undefined ? 'outside a pod, give --kube-api URL --kube-token-file FILE (and --kube-ca FILE)' : undefined);
+    }
+    throw e;
+  }
 }
 
 /** A throwaway CA and a localhost certificate, written to `dir`. */
@@ -143,6 +213,9 @@ async function runServe(flags: ServeFlags, cmd: Command): Promise<number> {
   if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535) throw new UsageError(`invalid --port "${flags.port}": expected a port number from 0 to 65535`);
   const shutdownTimeout = seconds(flags.shutdownTimeout, '--shutdown-timeout', 3600);
   const shutdownDelay = seconds(flags.shutdownDelay, '--shutdown-delay', 3600);
+  const clusterWait = seconds(flags.clusterExceptionsWait, '--cluster-exceptions-wait', 3600);
+  if (!flags.clusterExceptions && cmd.getOptionValueSource('clusterExceptionsWait') === 'cli') throw new UsageError('--cluster-exceptions-wait is for --cluster-exceptions');
+  const kube = kubeConnectionOf(flags);
 
   const fileConfig = readFileConfig(flags.config);
   const { config, notes } = scanConfigOf(flags, cmd, fileConfig);
@@ -152,11 +225,14 @@ async function runServe(flags: ServeFlags, cmd: Command): Promise<number> {
   const controls = withSeverities(selectControls(BUILTIN_CONTROLS, { exclude: fileConfig?.disabled ?? [] }).controls, fileConfig?.severity ?? {});
 
   const policy = fileConfig?.exceptions ?? defaultExceptionPolicy();
+  const metrics = new ServerMetrics({ version: TOOL.version });
   const exceptions = new ExceptionSet({
     files: [...policy.files, ...flags.exceptions],
     policy,
     knownControl: (id) => knownBuiltinControl(id) || isAdmissionGuard(id),
     log: err,
+    cluster: kube !== undefined,
+    metrics,
   });
   const first = await exceptions.load();
   for (const d of first.diagnostics) if (d.level !== 'note') err(formatDiagnosticLine(d));
@@ -184,9 +260,20 @@ async function runServe(flags: ServeFlags, cmd: Command): Promise<number> {
     if (tempCertDir) rmSync(tempCertDir, { recursive: true, force: true });
   };
 
+  const cluster = kube ? new ClusterExceptionSource({ connection: kube, exceptions, log: err, metrics, client: { userAgent: `kubecomply/${TOOL.version} (serve)` } }) : undefined;
+  // Readiness waits for the first list of cluster exceptions, but not forever: without them the
+  // webhook only denies more (exceptions excuse, never forbid), while a webhook that is never ready
+  // fails every request it gates (failurePolicy Fail).
+  let waitOver = clusterWait === 0;
+  const readiness = cluster
+    ? (): string | undefined => (cluster.hasSynced || waitOver ? undefined : 'waiting for the first list of ComplianceExceptions from the cluster')
+    : undefined;
+
   let server;
   try {
     server = createAdmissionServer({
+      metrics,
+      ...(readiness ? { readiness } : {}),
       decider,
       tls,
       host: flags.address,
@@ -209,10 +296,28 @@ async function runServe(flags: ServeFlags, cmd: Command): Promise<number> {
     throw new UsageError(`cannot listen on ${flags.address}:${flags.port}: ${e instanceof Error ? e.message : String(e)}`);
   }
   exceptions.start();
+  let waitTimer: NodeJS.Timeout | undefined;
+  if (cluster) {
+    cluster.start();
+    if (!waitOver) {
+      waitTimer = setTimeout(() => {
+        waitOver = true;
+        if (!cluster.hasSynced) {
+          const why = cluster.lastProblem;
+          err(
+            `kubecomply serve: warning: the cluster exceptions were not listed within ${clusterWait} s${why ? ` (${why})` : ''}; ready without them — ` +
+              'until the list succeeds, denials they would excuse stand',
+          );
+        }
+      }, clusterWait * 1000);
+      waitTimer.unref();
+    }
+  }
   const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
   err(
     `kubecomply serve: listening on https://${host}:${bound.port} — mode ${admission.mode}, Pod Security ${config.pss.level} ${formatVersion(config.pss.version)}, ` +
-      `${decider.controls.length} controls, ${exceptions.files.length > 0 ? exceptions.describe() : 'no exception files'}, failurePolicy ${admission.failurePolicy}` +
+      `${decider.controls.length} controls, ${exceptions.files.length > 0 ? exceptions.describe() : 'no exception files'}` +
+      `${kube ? `, cluster exceptions from ${kube.server} (ready after the first list${clusterWait > 0 ? `, or within ${clusterWait} s` : ''})` : ''}, failurePolicy ${admission.failurePolicy}` +
       `${fileConfig ? `, settings from ${fileConfig.file}` : ''}`,
   );
 
@@ -227,7 +332,9 @@ async function runServe(flags: ServeFlags, cmd: Command): Promise<number> {
       stopping = true;
       err(`kubecomply serve: ${signal}: shutting down${shutdownDelay > 0 ? ` in ${shutdownDelay} s` : ''}; reviews in flight get up to ${shutdownTimeout} s`);
       exceptions.stop();
-      void server.close().then(() => {
+      if (waitTimer) clearTimeout(waitTimer);
+      const stopped = cluster ? cluster.stop() : Promise.resolve();
+      void Promise.all([server.close(), stopped]).then(() => {
         process.off('SIGTERM', stop);
         process.off('SIGINT', stop);
         resolve();

@@ -7,14 +7,20 @@
  * the namespace enforces the restricted Pod Security level and carries the labels the catalog
  * requires, it has a default-deny NetworkPolicy both ways, a ResourceQuota and a LimitRange; the pods
  * run as non-root with a read-only root file system, no capabilities, RuntimeDefault seccomp, no
- * service account token, requests, limits and probes; two or more replicas spread across nodes, with a
- * PodDisruptionBudget.
+ * automounted service account token, requests, limits and probes; two or more replicas spread across
+ * nodes, with a PodDisruptionBudget.
+ *
+ * With cluster exceptions (the default; --no-cluster-exceptions turns them off) the server reads the
+ * ComplianceExceptions of the cluster, and only them: a ClusterRole with get, list and watch on
+ * complianceexceptions.kubecomply.io bound to the ServiceAccount, a projected token (one hour, renewed
+ * by the kubelet) instead of the automounted one, and egress to the API server's ports only.
  */
 import { createHash } from 'node:crypto';
 import { TOOL } from '../core/version.js';
 import type { InstallConfig } from './config.js';
-import { complianceExceptionCrd, CRD_NAME } from './crd.js';
+import { complianceExceptionCrd, CRD_GROUP, CRD_NAME, CRD_PLURAL } from './crd.js';
 import {
+  API_SERVER_PORTS,
   CONTAINER_PORT,
   imageDigest,
   InstallError,
@@ -26,6 +32,7 @@ import {
   SHUTDOWN_DELAY_SECONDS,
   SHUTDOWN_TIMEOUT_SECONDS,
   TERMINATION_GRACE_SECONDS,
+  TOKEN_EXPIRATION_SECONDS,
   type FailurePolicy,
   type InstallOptions,
 } from './options.js';
@@ -68,6 +75,9 @@ export interface Names {
   webhookConfiguration: string;
   defaultDeny: string;
   webhookIngress: string;
+  apiEgress: string;
+  /** ClusterRole and ClusterRoleBinding that let the ServiceAccount read ComplianceExceptions. */
+  exceptionReader: string;
   quota: string;
   limitRange: string;
 }
@@ -84,6 +94,8 @@ export function namesOf(o: Pick<InstallOptions, 'name' | 'namespace'>): Names {
     webhookConfiguration: o.name,
     defaultDeny: `${o.name}-default-deny`,
     webhookIngress: `${o.name}-webhook-ingress`,
+    apiEgress: `${o.name}-api-egress`,
+    exceptionReader: `${o.name}-exception-reader`,
     quota: `${o.name}-quota`,
     limitRange: `${o.name}-limits`,
   };
@@ -225,7 +237,11 @@ export function buildManifests(input: ManifestInput): BuildResult {
       metadata: { name: n.defaultDeny, namespace: n.namespace, labels: labels() },
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
     },
-    ['Default deny, both directions. The server opens no connections (it reads nothing from the API), so no egress is allowed at all.'],
+    [
+      o.clusterExceptions
+        ? 'Default deny, both directions. The policies below open exactly what is needed: the API server\'s calls in, and the webhook\'s reads of ComplianceExceptions out.'
+        : 'Default deny, both directions. Without cluster exceptions the server opens no connections (it reads nothing from the API), so no egress is allowed at all.',
+    ],
   );
   const peers = o.allowFrom.map((cidr) => ({ ipBlock: { cidr } }));
   add(
@@ -248,6 +264,29 @@ export function buildManifests(input: ManifestInput): BuildResult {
         ],
   );
 
+  if (o.clusterExceptions) {
+    const to = o.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } }));
+    add(
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: n.apiEgress, namespace: n.namespace, labels: labels() },
+        spec: {
+          podSelector: { matchLabels: selector },
+          policyTypes: ['Egress'],
+          egress: [{ ...(to.length > 0 ? { to } : {}), ports: API_SERVER_PORTS.map((port) => ({ protocol: 'TCP', port })) }],
+        },
+      },
+      [
+        `The webhook pods reach the Kubernetes API to list and watch ComplianceExceptions: TCP ${API_SERVER_PORTS.join(' and ')} (the kubernetes Service,`,
+        'and the API server behind it, which is what most network plugins match after the Service address is translated).',
+        ...(to.length > 0
+          ? [`Only to ${o.apiServerCidrs.join(', ')} (--api-server-cidr).`]
+          : ['Any address on those ports: the API server\'s addresses depend on the cluster. Narrow it with --api-server-cidr CIDR', '(kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes). No DNS: the server connects by address.']),
+      ],
+    );
+  }
+
   add(
     {
       apiVersion: 'v1',
@@ -255,20 +294,58 @@ export function buildManifests(input: ManifestInput): BuildResult {
       metadata: { name: n.serviceAccount, namespace: n.namespace, labels: labels() },
       automountServiceAccountToken: false,
     },
-    [
-      'RBAC: none, on purpose. kubecomply serve answers AdmissionReviews from what each request carries and reads',
-      'nothing from the Kubernetes API, so its service account has no Role, no ClusterRole, no binding, and no token',
-      'is mounted. Should a later version read ComplianceException resources from the cluster, it needs exactly get,',
-      `list and watch on ${CRD_NAME} (a ClusterRole bound to this service account), and a token — nothing more.`,
-    ],
+    o.clusterExceptions
+      ? [
+          `Its only permission is to read ComplianceExceptions (${CRD_NAME}: get, list, watch;`,
+          'the ClusterRole below), so that the webhook honours the exceptions kept in the cluster. No token is automounted:',
+          `the Deployment mounts a projected one that expires after ${TOKEN_EXPIRATION_SECONDS} s and that the kubelet renews. AdmissionReviews`,
+          'are judged from what each request carries; the server reads nothing else from the API (not even namespaces).',
+        ]
+      : [
+          'RBAC: none, on purpose (--no-cluster-exceptions). kubecomply serve then answers AdmissionReviews from what each',
+          'request carries and reads nothing from the Kubernetes API, so its service account has no Role, no ClusterRole,',
+          'no binding, and no token is mounted. With cluster exceptions it needs exactly get, list and watch on',
+          `${CRD_NAME} (a ClusterRole bound to this service account), and a token — nothing more.`,
+        ],
   );
 
-  add(complianceExceptionCrd(labels()), [
-    'ComplianceException: exceptions (waivers) kept in the cluster beside what they excuse. The schema checks',
-    'structure; kubecomply judges the rest (approval, expiry, maxDays, justification) and honours only active ones.',
-    'The webhook reads no API, so today it honours the exceptions of its configuration; cluster exceptions are read',
-    'by scans, e.g. kubectl get complianceexceptions -A -o yaml > exceptions.yaml; kubecomply scan … with exceptions.files.',
-  ]);
+  if (o.clusterExceptions) {
+    add(
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: n.exceptionReader, labels: labels() },
+        rules: [{ apiGroups: [CRD_GROUP], resources: [CRD_PLURAL], verbs: ['get', 'list', 'watch'] }],
+      },
+      [
+        'Least privilege: reading ComplianceExceptions, in every namespace (exceptions live beside what they excuse), and',
+        'nothing else — no write (only administrators approve risk; the webhook denies users who try), no other resource.',
+      ],
+    );
+    add({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: n.exceptionReader, labels: labels() },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: n.exceptionReader },
+      subjects: [{ kind: 'ServiceAccount', name: n.serviceAccount, namespace: n.namespace }],
+    });
+  }
+
+  add(
+    complianceExceptionCrd(labels()),
+    o.clusterExceptions
+      ? [
+          'ComplianceException: exceptions (waivers) kept in the cluster beside what they excuse. The schema checks',
+          'structure; kubecomply judges the rest (approval, expiry, maxDays, justification) and honours only active ones,',
+          'in scans and at admission: the webhook watches them (kubectl get cex -A) alongside its exceptions.files.',
+        ]
+      : [
+          'ComplianceException: exceptions (waivers) kept in the cluster beside what they excuse. The schema checks',
+          'structure; kubecomply judges the rest (approval, expiry, maxDays, justification) and honours only active ones.',
+          'Without --cluster-exceptions the webhook honours only the exceptions of its configuration; cluster exceptions are',
+          'read by scans, e.g. kubectl get complianceexceptions -A -o yaml > exceptions.yaml; kubecomply scan … with exceptions.files.',
+        ],
+  );
 
   add(
     {
@@ -368,6 +445,7 @@ export function buildManifests(input: ManifestInput): BuildResult {
                   String(SHUTDOWN_DELAY_SECONDS),
                   '--shutdown-timeout',
                   String(SHUTDOWN_TIMEOUT_SECONDS),
+                  ...(o.clusterExceptions ? ['--cluster-exceptions'] : []),
                 ],
                 ports: [{ name: 'https', containerPort: CONTAINER_PORT, protocol: 'TCP' }],
                 readinessProbe: probe('/readyz', 5),
@@ -378,6 +456,7 @@ export function buildManifests(input: ManifestInput): BuildResult {
                   { name: 'tls', mountPath: PATHS.tlsDir, readOnly: true },
                   { name: 'config', mountPath: PATHS.configDir, readOnly: true },
                   { name: 'tmp', mountPath: '/tmp' },
+                  ...(o.clusterExceptions ? [{ name: 'kube-api-access', mountPath: PATHS.serviceAccountDir, readOnly: true }] : []),
                 ],
               },
             ],
@@ -385,6 +464,21 @@ export function buildManifests(input: ManifestInput): BuildResult {
               { name: 'tls', secret: { secretName: n.secret, defaultMode: 0o440 } },
               { name: 'config', configMap: { name: n.configMap, defaultMode: 0o444 } },
               { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } },
+              ...(o.clusterExceptions
+                ? [
+                    {
+                      name: 'kube-api-access',
+                      projected: {
+                        defaultMode: 0o440,
+                        sources: [
+                          { serviceAccountToken: { path: 'token', expirationSeconds: TOKEN_EXPIRATION_SECONDS } },
+                          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+                          { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+                        ],
+                      },
+                    },
+                  ]
+                : []),
             ],
           },
         },
@@ -395,6 +489,13 @@ export function buildManifests(input: ManifestInput): BuildResult {
       `On SIGTERM the server keeps serving (readiness 503) for ${SHUTDOWN_DELAY_SECONDS} s while endpoints drop it, then gives reviews in flight`,
       `${SHUTDOWN_TIMEOUT_SECONDS} s; terminationGracePeriodSeconds (${TERMINATION_GRACE_SECONDS}) exceeds both (${SERVER_DRAIN_SECONDS} s), so none is cut off.`,
       `The Secret's files are mode 0440 (defaultMode 288), readable through fsGroup ${RUN_AS} only; the ConfigMap's 0444 (292).`,
+      ...(o.clusterExceptions
+        ? [
+            `automountServiceAccountToken stays false: the token is an explicit projected volume at ${PATHS.serviceAccountDir}`,
+            `(where serve --cluster-exceptions looks): ${TOKEN_EXPIRATION_SECONDS} s, renewed by the kubelet and re-read by the server every minute,`,
+            'with the cluster CA. Its audience is the default, the API server itself: the token is good for the Kubernetes API only.',
+          ]
+        : []),
       `The image must have kubecomply on its PATH${digest ? '' : '; pin it by digest (--image …@sha256:<digest>)'}.`,
     ],
   );
@@ -423,7 +524,7 @@ export function buildManifests(input: ManifestInput): BuildResult {
       ? ['failurePolicy Fail (fail closed): while no replica answers within the timeout, the API server rejects the requests', 'below. Ignore would admit them unjudged: anyone able to slow or stop the webhook would bypass it.']
       : ['failurePolicy Ignore (fail OPEN): while no replica answers within the timeout, the API server admits the requests', 'below unjudged — anyone able to slow or stop the webhook bypasses it. Fail is the setting for enforcement.'];
   add(vwc.object, [
-    'Which API requests kubecomply judges. The server cannot read namespace labels, so each mode has its own entry',
+    'Which API requests kubecomply judges. The server reads no namespace labels, so each mode has its own entry',
     `selected by the namespace label ${eff.modeLabel}, and the URL path tells the server the mode:`,
     ...vwc.info.map((i) => `  ${i.name.padEnd(25)} ${i.path.padEnd(18)} ${i.why}`),
     `Every entry leaves out namespace ${o.namespace}${exempt.length > 0 ? ` and ${exempt.join(', ')}` : ''}: the webhook must not gate its own pods.`,

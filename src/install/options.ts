@@ -20,7 +20,25 @@ export const PATHS = {
   tlsKey: '/etc/kubecomply/tls/tls.key',
   configDir: '/etc/kubecomply/config',
   config: '/etc/kubecomply/config/kubecomply.yaml',
+  /** Where `kubecomply serve --cluster-exceptions` looks for the token and CA in a pod (the projected volume). */
+  serviceAccountDir: '/var/run/secrets/kubernetes.io/serviceaccount',
 } as const;
+
+/**
+ * The projected service account token of the webhook pods (--cluster-exceptions): one hour, the
+ * shortest the kubelet keeps refreshed without the API server's legacy extension (it rotates the file
+ * at 80 % of the lifetime; the server re-reads it every minute). No explicit audience: the token's only
+ * use is the Kubernetes API, whose audience is the API server's own identifier — the default — and
+ * writing one in would break clusters whose --api-audiences differ.
+ */
+export const TOKEN_EXPIRATION_SECONDS = 3600;
+
+/**
+ * Ports of the Kubernetes API the webhook pods may reach: 443 (the kubernetes Service, and managed
+ * control planes) and 6443 (the API server's own port, which is what a NetworkPolicy sees after the
+ * Service address is translated on most network plugins).
+ */
+export const API_SERVER_PORTS = [443, 6443] as const;
 
 /** The server's HTTPS port in the pod, and the Service port the API server calls. */
 export const CONTAINER_PORT = 8443;
@@ -72,6 +90,13 @@ export interface InstallOptions {
   allowFrom: string[];
   antiAffinity: AntiAffinity;
   clusterDomain: string;
+  /**
+   * Honour the ComplianceExceptions kept in the cluster (serve --cluster-exceptions): a projected token,
+   * get/list/watch on complianceexceptions.kubecomply.io, and egress to the API server. Default true.
+   */
+  clusterExceptions: boolean;
+  /** CIDRs of the API server the pods may reach (with clusterExceptions); empty: any address, API ports only. */
+  apiServerCidrs: string[];
 }
 
 export function defaultInstallOptions(): InstallOptions {
@@ -88,6 +113,8 @@ export function defaultInstallOptions(): InstallOptions {
     allowFrom: [],
     antiAffinity: 'preferred',
     clusterDomain: 'cluster.local',
+    clusterExceptions: true,
+    apiServerCidrs: [],
   };
 }
 
@@ -177,6 +204,10 @@ export function checkInstallOptions(o: InstallOptions): void {
     if (!DNS1123_LABEL.test(ns) || ns.length > 63) throw new InstallError(`invalid --exempt-namespace "${ns}": must be a namespace name`);
   }
   for (const c of o.allowFrom) if (!validCidr(c)) throw new InstallError(`invalid --allow-from "${c}": expected a CIDR such as 10.0.0.0/16 or fd00::/64`);
+  for (const c of o.apiServerCidrs) if (!validCidr(c)) throw new InstallError(`invalid --api-server-cidr "${c}": expected a CIDR such as 10.0.0.10/32 or fd00::10/128`);
+  if (o.apiServerCidrs.length > 0 && !o.clusterExceptions) {
+    throw new InstallError('--api-server-cidr narrows the egress to the Kubernetes API, which only --cluster-exceptions needs', 'drop --api-server-cidr, or --no-cluster-exceptions');
+  }
   if (o.antiAffinity !== 'preferred' && o.antiAffinity !== 'required') throw new InstallError(`invalid --anti-affinity "${String(o.antiAffinity)}": expected preferred or required`);
   if (!DNS1123_SUBDOMAIN.test(o.clusterDomain) || o.clusterDomain.length > 253) throw new InstallError(`invalid --cluster-domain "${o.clusterDomain}"`);
 }

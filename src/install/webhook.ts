@@ -2,7 +2,8 @@
  * The ValidatingWebhookConfiguration: which API requests the API server sends to `kubecomply serve`,
  * on which path, and what it does when the webhook cannot answer.
  *
- * The server reads nothing from the cluster, so it cannot look up a namespace's mode label. The API
+ * The server reads no namespaces from the cluster (its only API access, with cluster exceptions, is to
+ * ComplianceExceptions), so it cannot look up a namespace's mode label. The API
  * server can: each mode gets its own webhook entry whose namespaceSelector picks the namespaces
  * labelled for it, and whose URL path (/validate/{enforce,warn,audit}) tells the server the mode.
  *

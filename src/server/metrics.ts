@@ -194,6 +194,11 @@ export class ServerMetrics {
   readonly duration: Histogram;
   readonly requestErrors: Counter<'reason'>;
   readonly tlsReloads: Counter<'result'>;
+  readonly exceptionSourceErrors: Counter<'source' | 'reason'>;
+  /** Per exception source (`files`, `cluster`): 1 while it is in sync, 0 while it is failing (or has not synced yet). */
+  readonly exceptionSourceSynced = new Map<string, number>();
+  /** The exceptions in force by source and state, read at scrape time (set by whoever holds them). */
+  exceptionStates: () => { source: string; state: string; count: number }[] = () => [];
   inFlight = 0;
   /** Not-after of the serving certificate in use, seconds since the epoch (0 before one is loaded). */
   certificateExpiry = 0;
@@ -217,6 +222,19 @@ export class ServerMetrics {
       ]),
     );
     this.tlsReloads = r.add(new Counter('kubecomply_tls_reloads_total', 'Serving certificate reloads from disk, by result (success, failure).', ['result']));
+    this.exceptionSourceErrors = r.add(
+      new Counter('kubecomply_exception_source_errors_total', 'Failed attempts to read ComplianceExceptions, by source (files, cluster) and reason (read; unauthorized, forbidden, not_found, http, timeout, network, stream, decode, credentials, watch_error).', ['source', 'reason']),
+    );
+    r.add(
+      new Gauge('kubecomply_exception_source_synced', 'Whether an exception source is in sync (1) or failing and serving its last known exceptions (0), by source (files, cluster).', () =>
+        [...this.exceptionSourceSynced].map(([source, value]) => ({ labels: { source }, value })),
+      ),
+    );
+    r.add(
+      new Gauge('kubecomply_exceptions', 'ComplianceExceptions known to the webhook, by source (files, cluster) and state (active, expired, unapproved, invalid); only active ones are honoured.', () =>
+        this.exceptionStates().map((e) => ({ labels: { source: e.source, state: e.state }, value: e.count })),
+      ),
+    );
     r.add(new Gauge('kubecomply_tls_certificate_expiry_timestamp_seconds', 'Not-after time of the serving certificate in use, seconds since the epoch.', () => this.certificateExpiry));
     r.add(new Gauge('kubecomply_admission_in_flight_reviews', 'Reviews being processed now.', () => this.inFlight));
     r.add(new Gauge('kubecomply_build_info', 'Build information; the value is always 1.', () => [{ labels: { version: opts.version ?? 'unknown', node: process.version }, value: 1 }]));

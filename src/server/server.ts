@@ -87,6 +87,11 @@ export interface AdmissionServerOptions {
   /** Version for kubecomply_build_info. */
   version?: string;
   metrics?: ServerMetrics;
+  /**
+   * Another condition for readiness: returns why the server is not ready yet (answered by /readyz
+   * with 503), or undefined when it is (e.g. waiting for the first list of cluster exceptions).
+   */
+  readiness?: () => string | undefined;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -242,7 +247,15 @@ export class AdmissionServer {
   }
 
   get ready(): boolean {
-    return this.listening && !this.draining;
+    return this.listening && !this.draining && this.notReadyReason() === undefined;
+  }
+
+  private notReadyReason(): string | undefined {
+    try {
+      return this.opts.readiness?.();
+    } catch (e) {
+      return `readiness check failed: ${e instanceof Error ? e.message : String(e)}`;
+    }
   }
 
   get address(): AddressInfo {
@@ -347,7 +360,9 @@ export class AdmissionServer {
         case '/livez':
           return this.probe(req, res, p, 200, 'ok\n', start);
         case '/readyz':
-          return this.ready ? this.probe(req, res, p, 200, 'ok\n', start) : this.probe(req, res, p, 503, this.draining ? 'shutting down\n' : 'not ready\n', start);
+          return this.ready
+            ? this.probe(req, res, p, 200, 'ok\n', start)
+            : this.probe(req, res, p, 503, this.draining ? 'shutting down\n' : this.listening ? `not ready: ${this.notReadyReason() ?? 'starting'}\n` : 'not ready\n', start);
         case '/metrics':
           return this.probe(req, res, p, 200, undefined, start);
         default:

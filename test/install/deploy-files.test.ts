@@ -89,6 +89,7 @@ describe('the Helm chart (static checks; the chart is not rendered)', async () =
     assert.deepEqual(values.webhook.exemptNamespaces, d.exemptNamespaces);
     assert.deepEqual(values.webhook.allowFrom, d.allowFrom);
     assert.deepEqual(values.labels, { owner: d.owner });
+    assert.deepEqual(values.clusterExceptions, { enabled: d.clusterExceptions, apiServerCidrs: d.apiServerCidrs });
     const ns = one(fresh, 'Namespace').metadata.labels;
     for (const [k, v] of Object.entries(values.namespace.labels as Record<string, string>)) assert.equal(ns[k], v, `namespace label ${k}`);
   });
@@ -147,9 +148,15 @@ describe('the Helm chart (static checks; the chart is not rendered)', async () =
   test('the templates make the objects the install makes, with the same fixed settings', () => {
     const kinds = new Set(Object.values(templates).flatMap((t) => [...t.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1])));
     assert.deepEqual([...kinds].sort(), [...new Set(fresh.map((o) => o.kind).filter((k) => k !== 'CustomResourceDefinition'))].sort());
-    const d = templates['deployment.yaml'];
-    const cmd = one(fresh, 'Deployment').spec.template.spec.containers[0].command as string[];
+    // Lines that are only an if/else/end action are left out: with the default values they render nothing.
+    const d = templates['deployment.yaml'].replace(/^[ \t]*\{\{-?\s*(if|else|end)\b[^}]*\}\}[ \t]*\n/gm, '');
+    const pod = one(fresh, 'Deployment').spec.template.spec;
+    const cmd = pod.containers[0].command as string[];
     assert.ok(d.includes(cmd.map((a) => `            - ${/^\d+$/.test(a) ? `"${a}"` : a}`).join('\n')), 'the same serve command');
+    // The projected token of cluster exceptions: the same path, lifetime and sources.
+    const projected = pod.volumes.find((v: Obj) => v.projected).projected;
+    assert.ok(d.includes(`expirationSeconds: ${projected.sources[0].serviceAccountToken.expirationSeconds}`));
+    assert.ok(d.includes(`mountPath: ${PATHS.serviceAccountDir}`) && d.includes('name: kube-root-ca.crt') && d.includes('defaultMode: 0440'));
     assert.ok(d.includes(`terminationGracePeriodSeconds: ${TERMINATION_GRACE_SECONDS}`));
     assert.ok(d.includes(`containerPort: ${CONTAINER_PORT}`));
     assert.ok(d.includes(`runAsUser: ${RUN_AS}`) && d.includes(`fsGroup: ${RUN_AS}`));
@@ -161,6 +168,14 @@ describe('the Helm chart (static checks; the chart is not rendered)', async () =
     for (const s of ['"/validate/enforce"', '"/validate/warn"', '"/validate/audit"', '"/validate"', 'sideEffects: None', 'matchPolicy: Equivalent', 'admissionReviewVersions: ["v1", "v1beta1"]', 'genCA', 'genSignedCert', 'kubernetes.io/metadata.name']) {
       assert.ok(w.includes(s), s);
     }
-    assert.ok(templates['serviceaccount.yaml'].includes('RBAC: none, on purpose'));
+    assert.ok(templates['serviceaccount.yaml'].includes('Its only permission is to read ComplianceExceptions'));
+    // The RBAC: the install's ClusterRole rules, written out.
+    const role = one(fresh, 'ClusterRole');
+    const rules = role.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    assert.equal(rules.length, 1);
+    const expected = ['rules:', '  - apiGroups:', ...rules[0].apiGroups.map((g) => `      - ${g}`), '    resources:', ...rules[0].resources.map((r) => `      - ${r}`), '    verbs:', ...rules[0].verbs.map((v) => `      - ${v}`)].join('\n');
+    assert.ok(templates['rbac.yaml'].includes(`${expected}\n`), 'the same rules');
+    const egress = one(fresh, 'NetworkPolicy', 'kubecomply-api-egress').spec.egress[0].ports as { port: number }[];
+    for (const p of egress) assert.ok(templates['networkpolicy.yaml'].includes(`port: ${p.port}`), `egress port ${p.port}`);
   });
 });

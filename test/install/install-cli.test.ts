@@ -13,12 +13,14 @@ describe('kubecomply install', () => {
   test('--help teaches: the wiring, the failure policy, certificates, examples', async () => {
     const r = await runCli(['install', '--help']);
     assert.equal(r.code, 0);
-    for (const flag of ['--namespace', '--name', '--replicas', '--image', '--config', '--failure-policy', '--timeout', '--cert-days', '--output', '--format']) {
+    for (const flag of ['--namespace', '--name', '--replicas', '--image', '--config', '--failure-policy', '--timeout', '--cert-days', '--output', '--format', '--no-cluster-exceptions', '--api-server-cidr']) {
       assert.ok(r.stdout.includes(flag), flag);
     }
     assert.match(r.stdout, /How the webhook is wired:/);
     assert.match(r.stdout, /enforce +\/validate\/enforce/);
     assert.match(r.stdout, /Ignore fails open/);
+    assert.match(r.stdout, /Cluster exceptions \(default on; --no-cluster-exceptions turns them off\):/);
+    assert.match(r.stdout, /get, list and watch on\s+complianceexceptions\.kubecomply\.io/);
     assert.match(r.stdout, /Examples:\n/);
     assert.match(r.stdout, /kubectl apply -f kubecomply\.yaml -l 'app\.kubernetes\.io\/component!=webhook-configuration/);
     const top = await runCli(['--help']);
@@ -28,7 +30,7 @@ describe('kubecomply install', () => {
   test('prints a YAML stream on stdout and notes on stderr; --quiet silences the notes', async () => {
     const r = await runCli(['install', '--namespace', 'kubecomply']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(yamlDocs(r.stdout).length, 13);
+    assert.equal(yamlDocs(r.stdout).length, 16);
     assert.match(r.stderr, /note: --image not given: the manifests name the placeholder registry\.example\.com\/kubecomply\/kubecomply:/);
     const q = await runCli(['install', '--namespace', 'kubecomply', '--quiet']);
     assert.equal(q.stderr, '');
@@ -42,7 +44,7 @@ describe('kubecomply install', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /failurePolicy Ignore: while the webhook is unavailable .* bypasses enforcement/);
-    assert.match(r.stderr, /wrote 13 objects to .*m\.yaml; apply with: kubectl apply -f .* -l 'app\.kubernetes\.io\/component!=webhook-configuration/);
+    assert.match(r.stderr, /wrote 16 objects to .*m\.yaml; apply with: kubectl apply -f .* -l 'app\.kubernetes\.io\/component!=webhook-configuration/);
     const text = readFileSync(out, 'utf8');
     assert.doesNotMatch(text.split('\n').slice(0, 3).join('\n'), /-o /, 'where the file went is not part of the command in the header');
     const vwc = yamlDocs(text).find((o) => o.kind === 'ValidatingWebhookConfiguration')!;
@@ -59,6 +61,8 @@ describe('kubecomply install', () => {
       [['--tls-cert', 'x.crt'], /--tls-cert, --tls-key and --ca-cert go together/],
       [['--image', 'registry.example.com/kubecomply/kubecomply'], /neither a tag nor a digest\nhint: pin the image by digest/],
       [['--config', 'no-such-file.yaml'], /cannot read --config no-such-file\.yaml/],
+      [['--api-server-cidr', '10.0.0.1'], /invalid --api-server-cidr "10\.0\.0\.1"/],
+      [['--no-cluster-exceptions', '--api-server-cidr', '10.0.0.1/32'], /--api-server-cidr narrows the egress/],
     ];
     for (const [args, re] of cases) {
       const r = await runCli(['install', ...args]);

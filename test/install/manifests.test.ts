@@ -20,7 +20,10 @@ const KIND_ORDER = [
   'LimitRange',
   'NetworkPolicy',
   'NetworkPolicy',
+  'NetworkPolicy',
   'ServiceAccount',
+  'ClusterRole',
+  'ClusterRoleBinding',
   'CustomResourceDefinition',
   'ConfigMap',
   'Secret',
@@ -40,20 +43,55 @@ describe('the objects', async () => {
       KIND_ORDER,
     );
     for (const o of objects) {
-      const clusterScoped = ['Namespace', 'CustomResourceDefinition', 'ValidatingWebhookConfiguration'].includes(o.kind);
+      const clusterScoped = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'ValidatingWebhookConfiguration'].includes(o.kind);
       assert.equal(o.metadata.namespace, clusterScoped ? undefined : 'kubecomply', `${o.kind} ${o.metadata.name}`);
       assert.equal(o.metadata.labels.owner, 'platform-security', `${o.kind} carries the owner label`);
       assert.equal(o.metadata.labels['app.kubernetes.io/version'], TOOL.version);
     }
   });
 
-  test('no RBAC at all: the server reads nothing from the API; the reason is written beside the ServiceAccount', () => {
-    assert.equal(objects.filter((o) => /^(Cluster)?Role(Binding)?$/.test(o.kind)).length, 0);
+  test('least privilege RBAC: get, list and watch on ComplianceExceptions, bound to the ServiceAccount, and nothing else', () => {
+    const rbac = objects.filter((o) => /^(Cluster)?Role(Binding)?$/.test(o.kind));
+    assert.deepEqual(
+      rbac.map((o) => o.kind),
+      ['ClusterRole', 'ClusterRoleBinding'],
+    );
+    const role = one(objects, 'ClusterRole');
+    assert.equal(role.metadata.name, 'kubecomply-exception-reader');
+    assert.deepEqual(role.rules, [{ apiGroups: ['kubecomply.io'], resources: ['complianceexceptions'], verbs: ['get', 'list', 'watch'] }]);
+    assert.equal(role.aggregationRule, undefined);
+    const binding = one(objects, 'ClusterRoleBinding');
+    assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name });
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'kubecomply', namespace: 'kubecomply' }]);
     const sa = one(objects, 'ServiceAccount');
-    assert.equal(sa.automountServiceAccountToken, false);
+    assert.equal(sa.automountServiceAccountToken, false, 'no automounted token: the Deployment mounts a projected one');
     const comment = result.manifests.find((m) => m.object.kind === 'ServiceAccount')!.comment!.join(' ');
-    assert.match(comment, /RBAC: none, on purpose/);
-    assert.match(comment, /get, list and watch on complianceexceptions\.kubecomply\.io/);
+    assert.match(comment, /only permission is to read ComplianceExceptions \(complianceexceptions\.kubecomply\.io: get, list, watch/);
+  });
+
+  test('the token: a projected volume (one hour, the cluster CA, the namespace) at the service account path; automount stays off', () => {
+    const pod = one(objects, 'Deployment').spec.template.spec;
+    assert.equal(pod.automountServiceAccountToken, false);
+    const vol = pod.volumes.find((v: Obj) => v.name === 'kube-api-access');
+    assert.deepEqual(vol.projected.sources, [
+      { serviceAccountToken: { path: 'token', expirationSeconds: 3600 } },
+      { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+      { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+    ]);
+    assert.equal(vol.projected.defaultMode, 0o440);
+    const c = pod.containers[0];
+    assert.deepEqual(
+      c.volumeMounts.find((m: Obj) => m.name === 'kube-api-access'),
+      { name: 'kube-api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
+    );
+    assert.equal(c.command.at(-1), '--cluster-exceptions');
+  });
+
+  test('egress: only to the API ports, from the webhook pods', () => {
+    const egress = one(objects, 'NetworkPolicy', 'kubecomply-api-egress');
+    assert.deepEqual(egress.spec.policyTypes, ['Egress']);
+    assert.deepEqual(egress.spec.egress, [{ ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] }]);
+    assert.deepEqual(egress.spec.podSelector, one(objects, 'Deployment').spec.selector);
   });
 
   test('the namespace enforces restricted Pod Security and carries owner and data-class', () => {
@@ -66,6 +104,7 @@ describe('the objects', async () => {
   });
 
   test('network: default deny both ways; ingress only to 8443 of the webhook pods', () => {
+    assert.equal(objects.filter((o) => o.kind === 'NetworkPolicy').length, 3);
     const deny = one(objects, 'NetworkPolicy', 'kubecomply-default-deny');
     assert.deepEqual(deny.spec, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     const allow = one(objects, 'NetworkPolicy', 'kubecomply-webhook-ingress');
@@ -104,6 +143,7 @@ describe('the objects', async () => {
       '5',
       '--shutdown-timeout',
       '25',
+      '--cluster-exceptions',
     ]);
     assert.deepEqual(c.ports, [{ name: 'https', containerPort: 8443, protocol: 'TCP' }]);
     assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'https', scheme: 'HTTPS' });
@@ -267,10 +307,33 @@ describe('flags and configuration', () => {
     assert.equal(one(objects, 'Namespace').metadata.name, 'policy');
     assert.equal(one(objects, 'Service').metadata.name, 'kc');
     assert.equal(one(objects, 'Deployment').spec.template.spec.volumes[0].secret.secretName, 'kc-tls');
+    assert.equal(one(objects, 'ClusterRole').metadata.name, 'kc-exception-reader');
+    assert.deepEqual(one(objects, 'ClusterRoleBinding').subjects, [{ kind: 'ServiceAccount', name: 'kc', namespace: 'policy' }]);
     for (const w of one(objects, 'ValidatingWebhookConfiguration').webhooks) {
       assert.deepEqual([w.clientConfig.service.name, w.clientConfig.service.namespace], ['kc', 'policy']);
       assert.deepEqual(w.namespaceSelector.matchExpressions[0], { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['policy'] });
     }
+  });
+
+  test('--no-cluster-exceptions: no RBAC, no token, no egress, and serve without --cluster-exceptions', async () => {
+    const r = await run({ clusterExceptions: false });
+    const objects = objectsOf(r);
+    assert.equal(objects.filter((o) => /^(Cluster)?Role(Binding)?$/.test(o.kind)).length, 0);
+    assert.equal(objects.filter((o) => o.kind === 'NetworkPolicy').length, 2, 'default deny and the webhook ingress only');
+    const pod = one(objects, 'Deployment').spec.template.spec;
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.equal(pod.volumes.some((v: Obj) => v.projected), false);
+    assert.equal(pod.containers[0].command.includes('--cluster-exceptions'), false);
+    assert.match(r.manifests.find((m) => m.object.kind === 'ServiceAccount')!.comment!.join(' '), /RBAC: none, on purpose/);
+    await assert.rejects(run({ clusterExceptions: false, apiServerCidrs: ['10.0.0.1/32'] }), (e: unknown) => e instanceof InstallError && /--api-server-cidr narrows/.test(e.message));
+  });
+
+  test('--api-server-cidr narrows the egress to the API server', async () => {
+    const objects = objectsOf(await run({ apiServerCidrs: ['172.18.0.2/32', 'fd00::2/128'] }));
+    assert.deepEqual(one(objects, 'NetworkPolicy', 'kubecomply-api-egress').spec.egress, [
+      { to: [{ ipBlock: { cidr: '172.18.0.2/32' } }, { ipBlock: { cidr: 'fd00::2/128' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] },
+    ]);
+    await assert.rejects(run({ apiServerCidrs: ['172.18.0.2'] }), (e: unknown) => e instanceof InstallError && /invalid --api-server-cidr "172\.18\.0\.2"/.test(e.message));
   });
 
   test('--allow-from narrows the webhook ingress to the given sources', async () => {

@@ -59,7 +59,7 @@ describe('kubecomply install | kubecomply scan', () => {
   test('with a registry allow-list too, and other flags, it still passes every control', async () => {
     const strict = 'apiVersion: kubecomply.io/v1\nkind: Config\nimages:\n  allowedRegistries: [registry.example.com/kubecomply]\n';
     const { scan, code } = await installAndScan(
-      ['-n', 'policy', '--name', 'kc', '--replicas', '3', '--image', PINNED_IMAGE, '--anti-affinity', 'required', '--allow-from', '10.0.0.0/16', '--exempt-namespace', 'kube-system'],
+      ['-n', 'policy', '--name', 'kc', '--replicas', '3', '--image', PINNED_IMAGE, '--anti-affinity', 'required', '--allow-from', '10.0.0.0/16', '--exempt-namespace', 'kube-system', '--api-server-cidr', '10.0.0.1/32'],
       strict,
     );
     assert.deepEqual(
@@ -69,6 +69,19 @@ describe('kubecomply install | kubecomply scan', () => {
     assert.equal(code, 0);
     const missing = (await catalogIds()).filter((id) => !scan.controls.some((c) => c.id === id)).sort();
     assert.deepEqual(missing, REPLACED_AT_RESTRICTED);
+  });
+
+  test('the cluster exceptions (RBAC, projected token, API egress) are judged, not excepted: on by default, and off passes too', async () => {
+    const on = await installAndScan(['--namespace', 'kubecomply', '--image', PINNED_IMAGE]);
+    const kinds = on.objects.map((o) => o.kind);
+    assert.ok(kinds.includes('ClusterRole') && kinds.includes('ClusterRoleBinding'));
+    for (const id of ['sa-token-automount', 'rbac-wildcard-permissions', 'rbac-secret-read', 'network-policy-allows-all-egress', 'namespace-default-deny-egress']) {
+      assert.ok(on.scan.controls.some((c) => c.id === id), `${id} was evaluated`);
+    }
+    const off = await installAndScan(['--namespace', 'kubecomply', '--image', PINNED_IMAGE, '--no-cluster-exceptions']);
+    assert.deepEqual(off.scan.findings, []);
+    assert.equal(off.code, 0);
+    assert.equal(off.objects.filter((o) => /^(Cluster)?Role(Binding)?$/.test(o.kind)).length, 0);
   });
 
   test('with the default (placeholder, tag-only) image the one finding is the missing digest — the reason --image matters', async () => {
@@ -88,6 +101,6 @@ describe('kubecomply install | kubecomply scan', () => {
     const scan = JSON.parse(r.stdout) as ScanJson;
     assert.equal(r.code, 0, r.stdout);
     assert.equal(scan.findings.length, 0);
-    assert.equal(JSON.parse(readFileSync(out, 'utf8')).items.length, 13);
+    assert.equal(JSON.parse(readFileSync(out, 'utf8')).items.length, 16);
   });
 });

@@ -2,8 +2,9 @@
  * The pieces of the manifests fit the server: `kubecomply serve`, started with the Deployment's own
  * command line over the Secret's and the ConfigMap's files (at a temporary path instead of
  * /etc/kubecomply), answers over TLS that the webhook configuration's caBundle verifies for the name
- * the API server uses, judges reviews on the webhook paths, and drains on SIGTERM as the grace period
- * expects.
+ * the API server uses, judges reviews on the webhook paths, honours a ComplianceException kept in the
+ * cluster (a fake API server on 127.0.0.1, found as in a pod: KUBERNETES_SERVICE_HOST/PORT and the
+ * projected volume's token and ca.crt), and drains on SIGTERM as the grace period expects.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { BIN } from '../helpers/cli.js';
 import { tempDir, writeTree } from '../helpers/tmp.js';
+import { activeSpec, FakeKubeApi } from '../server/fake-kube.js';
 import { objectsOf, one, run, type Obj } from './helpers.js';
 
 interface Reply {
@@ -85,13 +87,29 @@ describe('kubecomply serve with the Deployment command line', async () => {
   });
   const vwc = one(objects, 'ValidatingWebhookConfiguration');
   const ca = b64(vwc.webhooks[0].clientConfig.caBundle);
-  const command = one(objects, 'Deployment').spec.template.spec.containers[0].command as string[];
+  const pod = one(objects, 'Deployment').spec.template.spec;
+  const command = pod.containers[0].command as string[];
   assert.equal(command[0], 'kubecomply');
   const args = command.slice(1).map((a) => (a.startsWith('/etc/kubecomply/') ? path.join(dir, a.slice('/etc/kubecomply/'.length)) : a));
-  // Only where it listens differs from the pod (a free port on loopback instead of 8443).
-  const child: ChildProcess = spawn(process.execPath, [BIN, ...args, '--port', '0', '--address', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
-  after(() => {
+  // The cluster: a fake API server, with an exception for pod "app" in team-c. The pod finds it as
+  // the kubelet sets it up: the kubernetes Service in the environment, the projected volume's files.
+  const fake = await FakeKubeApi.start();
+  fake.create('team-c', 'app-privileged', activeSpec({ match: { kinds: ['Pod'], names: ['app'] } }));
+  const projected = pod.volumes.find((v: Obj) => v.projected).projected.sources as Obj[];
+  const file = (source: Obj): string => path.join(dir, 'serviceaccount', source.serviceAccountToken?.path ?? source.configMap?.items[0].path);
+  writeTree(dir, { 'serviceaccount/token': 'good-token\n', 'serviceaccount/ca.crt': fake.ca });
+  const tokenFile = file(projected.find((x) => x.serviceAccountToken)!);
+  const caFile = file(projected.find((x) => x.configMap?.name === 'kube-root-ca.crt')!);
+  // Only where it listens differs from the pod (a free port on loopback instead of 8443), and where
+  // the projected files are (the flags stand for the mount path).
+  const child: ChildProcess = spawn(process.execPath, [BIN, ...args, '--port', '0', '--address', '127.0.0.1', '--kube-token-file', tokenFile, '--kube-ca', caFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: dir,
+    env: { ...process.env, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(fake.port) },
+  });
+  after(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
+    await fake.close();
   });
   let stderr = '';
   const port = await new Promise<number>((resolve, reject) => {
@@ -109,6 +127,8 @@ describe('kubecomply serve with the Deployment command line', async () => {
 
   test('starts with the shipped configuration and answers the probes over TLS the caBundle verifies', async () => {
     assert.match(stderr, /mode enforce/);
+    assert.match(stderr, new RegExp(`cluster exceptions from https://127\\.0\\.0\\.1:${fake.port}`));
+    await fake.until(() => fake.openWatches === 1, 'the server watching the cluster exceptions');
     assert.equal((await call(port, ca, 'GET', '/healthz')).status, 200);
     assert.equal((await call(port, ca, 'GET', '/readyz')).status, 200);
   });
@@ -123,6 +143,17 @@ describe('kubecomply serve with the Deployment command line', async () => {
     const warned = JSON.parse((await call(port, ca, 'POST', paths['warn.kubecomply.io'], review('team-b', true))).body);
     assert.equal(warned.response.allowed, true);
     assert.ok(Array.isArray(warned.response.warnings) && warned.response.warnings.length > 0, JSON.stringify(warned.response));
+  });
+
+  test('a ComplianceException kept in the cluster is honoured, with the token and CA of the projected volume', async () => {
+    const enforce = (vwc.webhooks as Obj[]).find((w) => w.name === 'enforce.kubecomply.io')!.clientConfig.service.path;
+    // The review's pod breaks other controls too (it is denied for them); the exception excuses pss-privileged.
+    const r = JSON.parse((await call(port, ca, 'POST', enforce, review('team-c', true))).body).response;
+    assert.equal(r.auditAnnotations.excepted, 'pss-privileged=team-c/app-privileged', JSON.stringify(r));
+    assert.doesNotMatch(r.auditAnnotations.violations, /pss-privileged/);
+    assert.ok(fake.requests.length > 0 && fake.requests.every((x) => x.token === 'good-token'));
+    const other = JSON.parse((await call(port, ca, 'POST', enforce, review('team-d', true))).body).response;
+    assert.match(other.auditAnnotations.violations, /pss-privileged/, 'only in the namespace of the exception');
   });
 
   test('SIGTERM: readiness turns 503 during the shutdown delay, then the process exits 0 within the grace period', async () => {

@@ -1,7 +1,8 @@
 /**
  * `kubecomply serve` end to end: the built CLI in its own process, found by the address it prints,
- * answering reviews with the settings and exceptions it was given, reloading exception files, and
- * draining on SIGTERM with exit code 0.
+ * answering reviews with the settings and exceptions it was given, reloading exception files, honouring
+ * the ComplianceExceptions of a (fake, loopback) cluster with --cluster-exceptions, and draining on
+ * SIGTERM with exit code 0.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,6 +12,7 @@ import { after, describe, test } from 'node:test';
 import { generateCa, issueServingCert } from '../../src/server/certs.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { tempDir, writeTree } from '../helpers/tmp.js';
+import { activeSpec, FakeKubeApi } from './fake-kube.js';
 import { podReview, postReview, request } from './helpers.js';
 import { parsePrometheus, valueOf } from './prom.js';
 
@@ -169,5 +171,81 @@ describe('kubecomply serve', () => {
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Examples:/);
     assert.match(help.stdout, /--self-signed/);
+  });
+});
+
+describe('kubecomply serve --cluster-exceptions', () => {
+  async function cluster(token = 'good-token'): Promise<{ fake: FakeKubeApi; args: string[] }> {
+    const fake = await FakeKubeApi.start();
+    after(() => fake.close());
+    const dir = tempDir();
+    writeTree(dir, { 'ca.crt': fake.ca, token });
+    return { fake, args: ['--self-signed', '--no-config', '--cluster-exceptions', '--kube-api', fake.url, '--kube-ca', path.join(dir, 'ca.crt'), '--kube-token-file', path.join(dir, 'token')] };
+  }
+
+  test('honours the exceptions of the cluster, follows ADDED and DELETED, and exports the source state', async () => {
+    const { fake, args } = await cluster();
+    fake.create('shop', 'legacy-privileged', activeSpec());
+    const s = await serve(args);
+    const ca = readFileSync(s.stderr().match(/wrote a throwaway CA to (\S+)/)![1], 'utf8');
+    assert.match(s.stderr(), new RegExp(`cluster exceptions from ${fake.url.replace(/\./g, '\\.')} \\(ready after the first list, or within 10 s\\)`));
+    await s.waitFor(/cluster exceptions: synced with .*: 1 ComplianceException in the cluster; watching for changes/);
+    assert.equal((await request(s.port, ca, { method: 'GET', path: '/readyz' })).status, 200);
+    assert.equal(JSON.parse((await postReview(s.port, ca, podReview({ name: 'legacy-app', privileged: true }))).body).response.allowed, true);
+    fake.create('shop', 'tools', activeSpec({ match: { kinds: ['Pod'], names: ['tools-*'] } }));
+    await s.waitFor(/exceptions updated \(cluster: ADDED shop\/tools\): 2 exceptions \(2 active\), 2 from the cluster/);
+    assert.equal(JSON.parse((await postReview(s.port, ca, podReview({ name: 'tools-1', privileged: true }))).body).response.allowed, true);
+    fake.delete('shop', 'legacy-privileged');
+    await s.waitFor(/exceptions updated \(cluster: DELETED shop\/legacy-privileged\)/);
+    assert.equal(JSON.parse((await postReview(s.port, ca, podReview({ name: 'legacy-app', privileged: true }))).body).response.allowed, false);
+    const m = parsePrometheus((await request(s.port, ca, { method: 'GET', path: '/metrics' })).body);
+    assert.equal(valueOf(m, 'kubecomply_exception_source_synced', { source: 'cluster' }), 1);
+    assert.equal(valueOf(m, 'kubecomply_exceptions', { source: 'cluster', state: 'active' }), 1);
+    s.child.kill('SIGTERM');
+    assert.equal(await s.exited, 0, 'the watch does not hold up the shutdown');
+    await fake.until(() => fake.openWatches === 0, 'the watch closed');
+  });
+
+  test('a refused token: ready after --cluster-exceptions-wait with a warning, the 401 counted and logged once, reviews answered', async () => {
+    const { fake, args } = await cluster('stale-token');
+    const s = await serve([...args, '--cluster-exceptions-wait', '2']);
+    const ca = readFileSync(s.stderr().match(/wrote a throwaway CA to (\S+)/)![1], 'utf8');
+    const early = await request(s.port, ca, { method: 'GET', path: '/readyz' });
+    assert.equal(early.status, 503);
+    assert.match(early.body, /waiting for the first list of ComplianceExceptions/);
+    await s.waitFor(/warning: the cluster exceptions were not listed within 2 s \(GET .*: 401: Unauthorized\); ready without them/);
+    assert.equal((await request(s.port, ca, { method: 'GET', path: '/readyz' })).status, 200);
+    await fake.until(() => fake.listRequests().length >= 3, 'retries');
+    assert.equal((s.stderr().match(/401: Unauthorized \(the service account token was refused/g) ?? []).length, 1, s.stderr());
+    const m = parsePrometheus((await request(s.port, ca, { method: 'GET', path: '/metrics' })).body);
+    assert.ok(valueOf(m, 'kubecomply_exception_source_errors_total', { source: 'cluster', reason: 'unauthorized' }) >= 2);
+    assert.equal(valueOf(m, 'kubecomply_exception_source_synced', { source: 'cluster' }), 0);
+    const r = JSON.parse((await postReview(s.port, ca, podReview({ privileged: true }))).body);
+    assert.equal(r.response.allowed, false, 'judged without the cluster exceptions: stricter, never looser');
+    s.child.kill('SIGTERM');
+    assert.equal(await s.exited, 0);
+  });
+
+  test('usage errors: the --kube-* flags need --cluster-exceptions; https only; outside a pod --kube-api is required; unreadable files', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--kube-api', 'https://127.0.0.1:6443'], /--kube-api is for --cluster-exceptions/],
+      [['--kube-token-file', 'token'], /--kube-token-file is for --cluster-exceptions/],
+      [['--cluster-exceptions-wait', '5'], /--cluster-exceptions-wait is for --cluster-exceptions/],
+      [['--cluster-exceptions', '--kube-api', 'http://127.0.0.1:8080', '--kube-token-file', 'x'], /the API server URL must be https/],
+      [['--cluster-exceptions'], /--cluster-exceptions: not running in a Kubernetes pod: KUBERNETES_SERVICE_HOST[^\n]*\nhint: outside a pod, give --kube-api URL --kube-token-file FILE/],
+      [['--cluster-exceptions', '--kube-api', 'https://127.0.0.1:6443', '--kube-token-file', '/nonexistent/token'], /cannot read --kube-token-file \/nonexistent\/token: ENOENT/],
+      [['--cluster-exceptions', '--kube-api', 'https://127.0.0.1:6443', '--kube-ca', '/nonexistent/ca.crt'], /cannot read --kube-ca \/nonexistent\/ca\.crt/],
+      [['--cluster-exceptions', '--cluster-exceptions-wait', 'never', '--kube-api', 'https://127.0.0.1:6443'], /invalid --cluster-exceptions-wait "never"/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await runCli(['serve', '--self-signed', '--no-config', ...args], { env: { KUBERNETES_SERVICE_HOST: undefined, KUBERNETES_SERVICE_PORT: undefined } });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, re, args.join(' '));
+    }
+    const help = await runCli(['serve', '--help']);
+    for (const flag of ['--cluster-exceptions', '--kube-api', '--kube-ca', '--kube-token-file', '--cluster-exceptions-wait']) assert.ok(help.stdout.includes(flag), flag);
+    assert.match(help.stdout, /Cluster exceptions \(--cluster-exceptions\):/);
+    assert.match(help.stdout, /410 Gone or a broken watch relists/);
+    assert.match(help.stdout, /kubecomply_exception_source_errors_total\{source,reason\}/);
   });
 });
