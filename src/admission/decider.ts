@@ -12,7 +12,7 @@ import type { AdmissionMode, AdmissionSettings, Control, JsonObject, Resource, S
 import { SEVERITY_RANK } from '../core/types.js';
 import { coversControl, exceptionKey, findException, matchesResource, type ExceptionStatus } from '../policy/exceptions.js';
 import { compileCatalog, ephemeralPod, selectAdmissionControls, toResource, updateIsJudged } from './catalog.js';
-import { clip, firstLine, MAX_ANNOTATION, MAX_DENY_CHARS, MAX_DENY_LINES, MAX_WARNING, MAX_WARNINGS, oneLine } from './format.js';
+import { clip, firstLine, MAX_ANNOTATION, MAX_DENY_CHARS, MAX_DETAILS, MAX_DENY_LINES, MAX_WARNING, MAX_WARNINGS, oneLine } from './format.js';
 import { compileGuards, findGuard, requestName } from './guards.js';
 import { metaOf, parseReview } from './request.js';
 import { compileAdministrators } from './roles.js';
@@ -157,7 +157,7 @@ function details(items: readonly Judged[]): string {
     // JSON escapes control characters itself: the message needs no cleaning here, only a length cap.
     const entry = { control: v.id, ...(v.path ? { path: v.path } : {}), message: clip(v.message, 300), ...(v.exception ? { exception: exceptionKey(v.exception.exception) } : {}) };
     const text = JSON.stringify(entry);
-    if (size + text.length + 1 > MAX_ANNOTATION - 40) {
+    if (size + text.length + 1 > MAX_DETAILS - 40) {
       out.push(JSON.stringify({ more: items.length - i }));
       break;
     }

@@ -17,6 +17,12 @@ export const MAX_DENY_LINES = 10;
 export const MAX_DENY_CHARS = 3000;
 /** Longest audit annotation value. */
 export const MAX_ANNOTATION = 4096;
+/**
+ * Longest `details` annotation (the findings as JSON): every review of a controller-created pod
+ * carries one into the audit log and the response, so it holds the first findings and a count of
+ * the rest; `violations` names every control.
+ */
+export const MAX_DETAILS = 1536;
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
