@@ -644,7 +644,7 @@ export const apiserverEtcdTls: Control = componentControl(
     title: 'API server connection to etcd not protected by TLS',
     severity: 'high',
     description:
-      'kube-apiserver must authenticate to etcd with a client certificate (--etcd-certfile and --etcd-keyfile, CIS 1.2.23) and verify etcd against a CA (--etcd-cafile, 1.2.26); every --etcd-servers URL must use https.',
+      'kube-apiserver must authenticate to etcd with a client certificate (--etcd-certfile and --etcd-keyfile, CIS 1.2.23) and verify etcd against a CA (--etcd-cafile, 1.2.26); every --etcd-servers URL, and every server of --etcd-servers-overrides (group/resource#url;url), must use https.',
     rationale: 'Everything in the cluster, Secrets included, passes between the API server and etcd. Without TLS and mutual authentication it can be read or altered on the network.',
     remediation: `Use TLS to etcd with the certificates of the etcd CA:\n${MANIFEST('--etcd-servers=https://127.0.0.1:2379\n--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt\n--etcd-certfile=/etc/kubernetes/pki/apiserver-etcd-client.crt\n--etcd-keyfile=/etc/kubernetes/pki/apiserver-etcd-client.key')}`,
     references: [DOCS.etcdForK8s, DOCS.apiserver, DOCS.pki],
@@ -668,6 +668,15 @@ export const apiserverEtcdTls: Control = componentControl(
     );
     for (const { item, occ } of comp.flags.list('etcd-servers')) {
       if (/^http:\/\//i.test(item)) out = concatAll(out, [{ path: occ.valuePath, message: `${subject(comp)}: etcd server ${quote(item)} is reached over plain HTTP` }]);
+    }
+    // --etcd-servers-overrides=group/resource#url;url,…: those resources live in other etcd clusters.
+    for (const { item, occ } of comp.flags.list('etcd-servers-overrides')) {
+      const hash = item.indexOf('#');
+      if (hash < 0) continue;
+      const resource = item.slice(0, hash);
+      for (const url of item.slice(hash + 1).split(';').map((u) => u.trim())) {
+        if (/^http:\/\//i.test(url)) out = concatAll(out, [{ path: occ.valuePath, message: `${subject(comp)}: etcd server ${quote(url)} for ${quote(resource)} (--etcd-servers-overrides) is reached over plain HTTP` }]);
+      }
     }
     return out;
   },

@@ -214,6 +214,12 @@ export const WEBHOOK_CONFIG: readonly Probe[] = [
   // A controller managing its own, named configuration is the expected case.
   cl(['create', 'update', 'patch', 'delete', 'deletecollection'], ADMISSION, 'validatingwebhookconfigurations', { names: unscoped }),
   cl(['create', 'update', 'patch', 'delete', 'deletecollection'], ADMISSION, 'mutatingwebhookconfigurations', { names: unscoped }),
+  // In-process admission policies (CEL) do what webhooks do, without a server: a binding decides
+  // where a policy is enforced, so deleting or rebinding one switches enforcement off.
+  cl(['create', 'update', 'patch', 'delete', 'deletecollection'], ADMISSION, 'validatingadmissionpolicies', { names: unscoped }),
+  cl(['create', 'update', 'patch', 'delete', 'deletecollection'], ADMISSION, 'validatingadmissionpolicybindings', { names: unscoped }),
+  cl(['create', 'update', 'patch', 'delete', 'deletecollection'], ADMISSION, 'mutatingadmissionpolicies', { names: unscoped }),
+  cl(['create', 'update', 'patch', 'delete', 'deletecollection'], ADMISSION, 'mutatingadmissionpolicybindings', { names: unscoped }),
 ];
 
 // ---------------------------------------------------------------- controls
@@ -431,10 +437,10 @@ export const saTokenCreate = permissionControl({
 
 export const webhookConfig = permissionControl({
   id: 'rbac-webhook-config',
-  title: 'Permission to change admission webhooks',
+  title: 'Permission to change admission webhooks or policies',
   severity: 'high',
   description:
-    'ClusterRoleBindings must not grant create, update, patch, delete or deletecollection on validatingwebhookconfigurations or mutatingwebhookconfigurations (admissionregistration.k8s.io). ' +
+    'ClusterRoleBindings must not grant create, update, patch, delete or deletecollection on validatingwebhookconfigurations or mutatingwebhookconfigurations, nor on the in-process admission policies and their bindings (validatingadmissionpolicies, validatingadmissionpolicybindings, mutatingadmissionpolicies, mutatingadmissionpolicybindings; admissionregistration.k8s.io). ' +
     'A rule restricted to named configurations (resourceNames, which never allows create) is how a controller manages its own webhook and is not reported.',
   rationale:
     'A mutating webhook sees and can rewrite every object it matches — it can inject containers into every pod or read every Secret written; deleting or weakening a validating webhook switches off the policy engine that enforces security rules.',
