@@ -28,8 +28,10 @@ export const apiserverAnonymousAuth: Control = componentControl(
     id: 'apiserver-anonymous-auth',
     title: 'API server accepts anonymous requests',
     severity: 'critical',
+    scope: 'inventory',
     description:
-      'kube-apiserver must run with --anonymous-auth=false. The flag defaults to true, so an API server that does not set it serves requests without credentials as the user system:anonymous (group system:unauthenticated).',
+      'kube-apiserver must run with --anonymous-auth=false. The flag defaults to true, so an API server that does not set it serves requests without credentials as the user system:anonymous (group system:unauthenticated). ' +
+      'With --authentication-config (structured authentication, v1.32+), anonymous access is configured in that AuthenticationConfiguration file instead, read from the input when it is there: `anonymous.enabled: false` passes, and so does anonymous access limited by `anonymous.conditions` to the health endpoints /livez, /readyz and /healthz (what load balancers probe); any other path, or no conditions, is reported. A file that is not in the input cannot be verified and is reported so.',
     rationale:
       'With anonymous authentication on, anyone who can reach the API server port is an authenticated principal for RBAC: a single binding to system:anonymous or system:unauthenticated (added by mistake or by a chart) opens the cluster API to the network, and version/health endpoints disclose what runs there.',
     remediation: `Disable anonymous requests (health checks then need credentials or an authenticated probe):\n${MANIFEST('--anonymous-auth=false')}`,
@@ -48,20 +50,48 @@ export const apiserverAnonymousAuth: Control = componentControl(
     },
   },
   API,
-  (comp) => {
+  (comp, ctx) => {
     const consequence = 'requests without credentials are served as system:anonymous';
     const authnConfig = stringValue(comp, 'authentication-config');
-    if (setting(comp, 'anonymous-auth') === undefined && authnConfig !== undefined) {
-      return [
-        {
-          path: comp.c.base,
-          message: `${subject(comp)}: --anonymous-auth is not set (default true) and anonymous access in the --authentication-config file ${quote(authnConfig)} is not evaluated: unless that file disables it, ${consequence}`,
-        },
-      ];
-    }
+    if (setting(comp, 'anonymous-auth') === undefined && authnConfig !== undefined) return anonymousFromConfig(comp, ctx, authnConfig, consequence);
     return requireBool(comp, 'anonymous-auth', false, true, consequence);
   },
 );
+
+/** Paths anonymous requests may reach and still count as restricted: the health endpoints. */
+const HEALTH_PATHS: ReadonlySet<string> = new Set(['/livez', '/readyz', '/healthz']);
+
+/** Anonymous access as an AuthenticationConfiguration file sets it (--authentication-config, no --anonymous-auth). */
+function anonymousFromConfig(comp: ComponentRef, ctx: CheckContext, file: string, consequence: string): Violation[] {
+  const who = subject(comp);
+  const flagPath = comp.flags.last('authentication-config')?.valuePath ?? comp.c.base;
+  const cfgs = configsFor(ctx, 'AuthenticationConfiguration', 'apiserver.config.k8s.io/', file);
+  if (cfgs.length === 0) {
+    return [{ path: flagPath, message: `${who}: anonymous access is set in the --authentication-config file ${quote(file)}, which is not in the input, so it cannot be verified (--anonymous-auth is not set, default true); scan that file too` }];
+  }
+  let out = NONE;
+  for (const cfg of cfgs) {
+    const where = `the AuthenticationConfiguration in ${cfg.origin.file}`;
+    const anon = asObject(cfg.object.anonymous);
+    if (!anon) {
+      out = push(out, flagPath, `${who}: ${where} has no anonymous section and --anonymous-auth is not set (default true): ${consequence}`);
+      continue;
+    }
+    if (anon.enabled === false) continue;
+    if (anon.enabled !== true) {
+      out = push(out, flagPath, `${who}: ${where} sets anonymous.enabled to ${JSON.stringify(anon.enabled ?? null)}, not a boolean: kube-apiserver cannot load it`);
+      continue;
+    }
+    const conditions = asArray(anon.conditions);
+    if (conditions.length === 0) {
+      out = push(out, flagPath, `${who}: ${where} enables anonymous access with no conditions: ${consequence} on every path`);
+      continue;
+    }
+    const others = conditions.map((c) => asString(asObject(c)?.path) ?? '(no path)').filter((p) => !HEALTH_PATHS.has(p));
+    if (others.length > 0) out = push(out, flagPath, `${who}: ${where} lets anonymous requests reach ${others.map((p) => quote(p)).join(', ')}, beyond the health endpoints /livez, /readyz, /healthz`);
+  }
+  return out;
+}
 
 export const apiserverTokenAuthFile: Control = componentControl(
   {
