@@ -540,8 +540,15 @@ export const apiserverAuditLogging: Control = componentControl(
           message: `${who}: --audit-log-path is ${s === undefined ? 'not set' : 'empty'}: ${webhook ? `audit events go only to the webhook backend (${quote(webhook)}), no audit log file is written` : 'no audit log is written'}`,
         },
       ]);
-    } else if (path !== '-' && path.startsWith('/') && !path.includes('$') && !onVolume(comp, path)) {
-      out = concatAll(out, [{ path: setting(comp, 'audit-log-path')!.path, message: `${who}: audit log ${quote(path)} is not on a mounted volume: it is lost whenever the container restarts` }]);
+    } else if (path !== '-' && !path.includes('$')) {
+      // A relative path is relative to the container's working directory (the image's, "/" for the
+      // upstream images, unless workingDir says otherwise).
+      const wd = asString(comp.c.container.workingDir);
+      const abs = path.startsWith('/') ? path : `${wd && wd.startsWith('/') ? wd.replace(/\/+$/, '') : ''}/${path.replace(/^\.\//, '')}`;
+      if (!onVolume(comp, abs)) {
+        const shown = abs === path ? quote(path) : `${quote(path)} (${abs} in the container)`;
+        out = concatAll(out, [{ path: setting(comp, 'audit-log-path')!.path, message: `${who}: audit log ${shown} is not on a mounted volume: it is lost whenever the container restarts` }]);
+      }
     }
     return out;
   },
