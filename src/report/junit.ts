@@ -7,6 +7,7 @@
  * CI test view too.
  */
 import type { Finding, Resource } from '../core/types.js';
+import { exceptionKey } from '../policy/exceptions.js';
 import type { ScanResult } from '../scanner.js';
 
 // XML 1.0 allows #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
@@ -75,7 +76,7 @@ export function* formatJunit(result: ScanResult): Generator<string> {
       const attrs = `classname="${xmlEscape(control.id)}" name="${xmlEscape(resourceName(r))}" file="${xmlEscape(r.origin.file)}" line="${(fs ?? xs)?.[0]?.position?.line ?? r.origin.line}" time="0"`;
       if (!fs && xs) {
         const e = xs[0].exception;
-        const by = e ? `${e.namespace !== undefined ? `${e.namespace}/` : ''}${e.name}` : 'an exception';
+        const by = e ? exceptionKey(e) : 'an exception';
         const reason = `excepted by ${by}${e ? ` until ${e.expires}, approved by ${e.approvedBy}${e.ticket ? ` (${e.ticket})` : ''}: ${e.justification}` : ''}`;
         const details = xs.map((f) => `${r.origin.file}:${f.position?.line ?? r.origin.line}:${f.position?.column ?? 1}: ${f.message} (${f.path})`).join('\n');
         chunk += `    <testcase ${attrs}>\n      <skipped message="${xmlEscape(reason)}">${xmlEscape(`${details}\n\n${reason}`)}</skipped>\n    </testcase>\n`;

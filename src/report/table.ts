@@ -4,7 +4,7 @@
  */
 import type { ExceptionRef, Finding, Severity } from '../core/types.js';
 import { SEVERITIES, SEVERITY_RANK } from '../core/types.js';
-import { daysLeft, expiryOf } from '../policy/exceptions.js';
+import { daysLeft, exceptionKey, expiryOf } from '../policy/exceptions.js';
 import { describeConfig, type ScanResult } from '../scanner.js';
 
 export interface TableOptions {
@@ -92,7 +92,7 @@ function loc(f: Finding): string {
 /** `EXCEPTED (monitoring/node-exporter-host, expires 2027-02-15, 76 days left)` */
 function exceptedMarker(ref: ExceptionRef | undefined, now: Date | undefined): string {
   if (!ref) return 'EXCEPTED';
-  const name = ref.namespace !== undefined ? `${ref.namespace}/${ref.name}` : ref.name;
+  const name = exceptionKey(ref);
   const at = expiryOf(ref.expires);
   const left = at && now ? daysLeft(at, now) : undefined;
   const days = left === undefined ? '' : left === 0 ? ', last day' : `, ${left} ${left === 1 ? 'day' : 'days'} left`;
