@@ -60,16 +60,11 @@ class SingleResourceView implements InventoryView {
 export function createDocumentHandler(init: HandlerInit): (filename: string, docs: readonly BatchDoc[]) => ProcessedOutcome[] {
   const controls: Control[] = init.controls.map((id) => findControl(id)).filter((c): c is Control => c !== undefined && c.scope === 'resource');
   const ran = controls.map((c) => c.id);
-  // Per kind: the controls, and their ids as one shared array (the engine caches its Set by identity).
-  const byKind = new Map<string, { list: Control[]; ids: string[] }>();
-  const forKind = (kind: string): { list: Control[]; ids: string[] } => {
-    let e = byKind.get(kind);
-    if (!e) {
-      const list = controls.filter((c) => c.appliesTo.includes('*') || c.appliesTo.includes(kind));
-      const ids = list.length === ran.length ? ran : list.map((c) => c.id);
-      byKind.set(kind, (e = { list, ids }));
-    }
-    return e;
+  const byKind = new Map<string, Control[]>();
+  const forKind = (kind: string): Control[] => {
+    let l = byKind.get(kind);
+    if (!l) byKind.set(kind, (l = controls.filter((c) => c.appliesTo.includes('*') || c.appliesTo.includes(kind))));
+    return l;
   };
 
   const checkDocument = (text: string, lineBase: number, value: unknown, docNo: number): [number, Precomputed][] => {
@@ -92,7 +87,7 @@ export function createDocumentHandler(init: HandlerInit): (filename: string, doc
         origin: { file: '', doc: docNo - 1, line: 0 },
       };
       const ctx: CheckContext = { config: init.config, inventory: new SingleResourceView(r) };
-      const { list, ids } = forKind(item.kind);
+      const list = forKind(item.kind);
       const found: Found[] = [];
       let failed: string[] | undefined;
       for (const control of list) {
@@ -111,7 +106,7 @@ export function createDocumentHandler(init: HandlerInit): (filename: string, doc
       }
       // Nothing failed: every offloaded control ran (the engine asks only about those of this kind), and
       // one shared list goes with every resource; otherwise the shorter list of those that did run.
-      const ok = failed === undefined ? ran : ids.filter((id) => !failed!.includes(id));
+      const ok = failed === undefined ? ran : list.map((c) => c.id).filter((id) => !failed!.includes(id));
       out.push([item.itemIndex, { controls: ok, findings: found }]);
     }
     if (pending.length > 0) {
