@@ -142,10 +142,6 @@ export function currentTime(): Date {
   return new Date(ms);
 }
 
-function readConfig(flags: { config?: string | false }): FileConfig | undefined {
-  return readFileConfig(flags.config);
-}
-
 /** kubecomply.yaml: the file named (`--config`), ./kubecomply.yaml when it exists, or none (`--no-config`). */
 export function readFileConfig(config: string | false | undefined): FileConfig | undefined {
   if (config === false) return undefined;
@@ -175,7 +171,7 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
     throw new UsageError('no input given', 'pass files or directories, or "-" to read standard input (e.g. helm template ./chart | kubecomply scan -)');
   }
   if (paths.filter((p) => p === '-').length > 1) throw new UsageError('"-" (standard input) can be given only once');
-  const fileConfig = readConfig(flags);
+  const fileConfig = readFileConfig(flags.config);
   const { config, notes } = buildConfig(flags, cmd, fileConfig);
   const frameworks = parseFrameworks(flags.framework);
   let minScore: number | undefined;
