@@ -23,7 +23,7 @@
  * Values of the wrong type (a string for a boolean, a number for a duration) make the kubelet refuse
  * the file; they are reported as such.
  */
-import { asObject, isObject, quote } from '../../core/podspec.js';
+import { asObject, isObject, present, quote } from '../../core/podspec.js';
 import type { Control, JsonObject, Resource, Violation } from '../../core/types.js';
 import { parseYamlDocument } from '../../sources/yaml.js';
 import { NONE, push, resourceControl } from '../helpers.js';
@@ -129,10 +129,6 @@ function at(obj: JsonObject, path: string): unknown {
     cur = o[k];
   }
   return cur;
-}
-
-function present(v: unknown): boolean {
-  return v !== undefined && v !== null;
 }
 
 const CONFIG = (yaml: string): string =>
