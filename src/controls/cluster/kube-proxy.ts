@@ -14,7 +14,7 @@ import type { CheckContext, Control, Resource, Violation } from '../../core/type
 import { parseYamlDocument } from '../../sources/yaml.js';
 import { NONE } from '../helpers.js';
 import { componentsOf, type ComponentRef } from './components.js';
-import { DOCS, FAMILY, hostOf, isLoopbackHost, setting, subject } from './common.js';
+import { concatAll, DOCS, FAMILY, hostOf, isLoopbackHost, setting, subject } from './common.js';
 
 const KIND = 'KubeProxyConfiguration';
 
@@ -121,7 +121,7 @@ export const kubeProxyMetricsBindAddress: Control = {
     for (const ref of ctx.inventory.podSpecsOf(target)) {
       for (const comp of componentsOf(ref, 'kube-proxy')) {
         const v = checkContainer(comp, target, ctx);
-        if (v.length > 0) out = out === NONE ? v.slice() : [...out, ...v];
+        out = concatAll(out, v);
       }
     }
     return out;
