@@ -10,16 +10,12 @@ import { asArray, asObject, asString, quote } from '../../core/podspec.js';
 import type { CheckContext, Control, Violation } from '../../core/types.js';
 import { NONE, push } from '../helpers.js';
 import type { ComponentRef } from './components.js';
-import { componentControl, concatAll, configsFor, DOCS, requireBool, requireSet, setting, stringValue, subject } from './common.js';
+import { componentControl, concatAll, configsFor, DOCS, manifestSnippet, requireBool, requireSet, setting, stringValue, subject } from './common.js';
 import { parseIntFlag, type FlagOccurrence } from './flags.js';
 
 const API = 'kube-apiserver';
 
-const MANIFEST = (flags: string): string =>
-  `In /etc/kubernetes/manifests/kube-apiserver.yaml on every control plane node:\n\`\`\`yaml\nspec:\n  containers:\n  - name: kube-apiserver\n    command:\n    - kube-apiserver\n${flags
-    .split('\n')
-    .map((l) => `    - ${l}`)
-    .join('\n')}\n\`\`\``;
+const MANIFEST = (flags: string): string => manifestSnippet(API, flags);
 
 // ------------------------------------------------------------------------------- authentication
 
@@ -534,12 +530,11 @@ export const apiserverAuditLogging: Control = componentControl(
     if (path === undefined) {
       const webhook = stringValue(comp, 'audit-webhook-config-file');
       const s = setting(comp, 'audit-log-path');
-      out = concatAll(out, [
-        {
-          path: s?.path ?? comp.c.base,
-          message: `${who}: --audit-log-path is ${s === undefined ? 'not set' : 'empty'}: ${webhook ? `audit events go only to the webhook backend (${quote(webhook)}), no audit log file is written` : 'no audit log is written'}`,
-        },
-      ]);
+      out = push(
+        out,
+        s?.path ?? comp.c.base,
+        `${who}: --audit-log-path is ${s === undefined ? 'not set' : 'empty'}: ${webhook ? `audit events go only to the webhook backend (${quote(webhook)}), no audit log file is written` : 'no audit log is written'}`,
+      );
     } else if (path !== '-' && !path.includes('$')) {
       // A relative path is relative to the container's working directory (the image's, "/" for the
       // upstream images, unless workingDir says otherwise).
@@ -547,7 +542,7 @@ export const apiserverAuditLogging: Control = componentControl(
       const abs = path.startsWith('/') ? path : `${wd && wd.startsWith('/') ? wd.replace(/\/+$/, '') : ''}/${path.replace(/^\.\//, '')}`;
       if (!onVolume(comp, abs)) {
         const shown = abs === path ? quote(path) : `${quote(path)} (${abs} in the container)`;
-        out = concatAll(out, [{ path: setting(comp, 'audit-log-path')!.path, message: `${who}: audit log ${shown} is not on a mounted volume: it is lost whenever the container restarts` }]);
+        out = push(out, setting(comp, 'audit-log-path')!.path, `${who}: audit log ${shown} is not on a mounted volume: it is lost whenever the container restarts`);
       }
     }
     return out;
@@ -704,7 +699,7 @@ export const apiserverEtcdTls: Control = componentControl(
       requireSet(comp, 'etcd-cafile', 'the etcd server certificate is not verified'),
     );
     for (const { item, occ } of comp.flags.list('etcd-servers')) {
-      if (/^http:\/\//i.test(item)) out = concatAll(out, [{ path: occ.valuePath, message: `${subject(comp)}: etcd server ${quote(item)} is reached over plain HTTP` }]);
+      if (/^http:\/\//i.test(item)) out = push(out, occ.valuePath, `${subject(comp)}: etcd server ${quote(item)} is reached over plain HTTP`);
     }
     // --etcd-servers-overrides=group/resource#url;url,…: those resources live in other etcd clusters.
     for (const { item, occ } of comp.flags.list('etcd-servers-overrides')) {
@@ -712,7 +707,7 @@ export const apiserverEtcdTls: Control = componentControl(
       if (hash < 0) continue;
       const resource = item.slice(0, hash);
       for (const url of item.slice(hash + 1).split(';').map((u) => u.trim())) {
-        if (/^http:\/\//i.test(url)) out = concatAll(out, [{ path: occ.valuePath, message: `${subject(comp)}: etcd server ${quote(url)} for ${quote(resource)} (--etcd-servers-overrides) is reached over plain HTTP` }]);
+        if (/^http:\/\//i.test(url)) out = push(out, occ.valuePath, `${subject(comp)}: etcd server ${quote(url)} for ${quote(resource)} (--etcd-servers-overrides) is reached over plain HTTP`);
       }
     }
     return out;

@@ -4,7 +4,7 @@
  * absent and say so in the message.
  */
 import type { CheckContext, Control, Resource, Violation } from '../../core/types.js';
-import { NONE, push, who, workloadControl, type ControlMeta } from '../helpers.js';
+import { NONE, who, workloadControl, type ControlMeta } from '../helpers.js';
 import { componentsOf, type ComponentName, type ComponentRef } from './components.js';
 import { parseBool, type FlagOccurrence } from './flags.js';
 
@@ -56,6 +56,18 @@ export function componentControl(meta: ClusterMeta, component: ComponentName, ch
   });
   // Only workloads that run the component are judged: an application Deployment says nothing about the API server.
   return { ...control, inScope: (r, ctx) => ctx.inventory.podSpecsOf(r).some((ref) => componentsOf(ref, component).length > 0) };
+}
+
+/**
+ * Remediation snippet: `flags` (one per line) on the command line of the component's static pod
+ * manifest, /etc/kubernetes/manifests/<component>.yaml.
+ */
+export function manifestSnippet(component: ComponentName, flags: string, where = 'every control plane node'): string {
+  const lines = flags
+    .split('\n')
+    .map((l) => `    - ${l}`)
+    .join('\n');
+  return `In /etc/kubernetes/manifests/${component}.yaml on ${where}:\n\`\`\`yaml\nspec:\n  containers:\n  - name: ${component}\n    command:\n    - ${component}\n${lines}\n\`\`\``;
 }
 
 /** `container "kube-apiserver"` — the part of the resource a message is about. */
@@ -153,8 +165,6 @@ export function concatAll(...lists: Violation[][]): Violation[] {
   }
   return out;
 }
-
-export { push };
 
 /** Whether an address (host or host:port) is a loopback address. */
 export function isLoopbackHost(host: string): boolean {

@@ -10,17 +10,11 @@ import type { CheckContext, Control, Violation } from '../../core/types.js';
 import { NONE } from '../helpers.js';
 import { PROFILING_MAPPINGS } from './apiserver.js';
 import type { ComponentRef } from './components.js';
-import { componentControl, configsFor, DOCS, isLoopbackHost, requireBool, requireSet, setting, subject } from './common.js';
+import { componentControl, configsFor, DOCS, isLoopbackHost, manifestSnippet, requireBool, requireSet, setting, subject } from './common.js';
 import { parseIntFlag } from './flags.js';
 
 const KCM = 'kube-controller-manager';
 const SCHED = 'kube-scheduler';
-
-const MANIFEST = (component: string, flags: string): string =>
-  `In /etc/kubernetes/manifests/${component}.yaml on every control plane node:\n\`\`\`yaml\nspec:\n  containers:\n  - name: ${component}\n    command:\n    - ${component}\n${flags
-    .split('\n')
-    .map((l) => `    - ${l}`)
-    .join('\n')}\n\`\`\``;
 
 export const controllerManagerTerminatedPodGc: Control = componentControl(
   {
@@ -30,7 +24,7 @@ export const controllerManagerTerminatedPodGc: Control = componentControl(
     description:
       'kube-controller-manager must set --terminated-pod-gc-threshold to a positive value suited to the cluster (CIS 1.3.1). Absent, the default of 12500 terminated pods applies, which CIS notes may be too high to sustain; a value <= 0 disables the collector.',
     rationale: 'Terminated pods accumulate in etcd and in every client\'s watch cache; thousands of them slow the API server and the controllers, and they keep logs and references to Secrets around.',
-    remediation: `Set a threshold that fits the cluster's size:\n${MANIFEST(KCM, '--terminated-pod-gc-threshold=1000')}`,
+    remediation: `Set a threshold that fits the cluster's size:\n${manifestSnippet(KCM, '--terminated-pod-gc-threshold=1000')}`,
     references: [DOCS.controllerManager, `https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-garbage-collection`],
     mappings: { cis: ['1.3.1'], stride: ['D'], pci: ['2.2.1'], cra: ['I.2(h)'] },
   },
@@ -53,7 +47,7 @@ export const controllerManagerProfiling: Control = componentControl(
     severity: 'low',
     description: 'kube-controller-manager must run with --profiling=false (the flag defaults to true).',
     rationale: 'The /debug/pprof handlers expose the program\'s internals (goroutine stacks, heap, CPU profiles) and are not needed in production.',
-    remediation: `Turn profiling off:\n${MANIFEST(KCM, '--profiling=false')}`,
+    remediation: `Turn profiling off:\n${manifestSnippet(KCM, '--profiling=false')}`,
     references: [DOCS.controllerManager],
     mappings: PROFILING_MAPPINGS('1.3.2'),
   },
@@ -69,7 +63,7 @@ export const controllerManagerServiceAccountCredentials: Control = componentCont
     description: 'kube-controller-manager must run with --use-service-account-credentials=true (CIS 1.3.3; the flag defaults to false).',
     rationale:
       'With individual service account credentials each controller acts as its own system:serviceaccount:kube-system:<controller> identity, bound to a role with only what that controller needs. Without them every controller acts with the controller manager\'s broad credentials, and audit logs cannot tell the controllers apart.',
-    remediation: `Give each controller its own credentials:\n${MANIFEST(KCM, '--use-service-account-credentials=true')}`,
+    remediation: `Give each controller its own credentials:\n${manifestSnippet(KCM, '--use-service-account-credentials=true')}`,
     references: [DOCS.controllerManager, 'https://kubernetes.io/docs/reference/access-authn-authz/rbac/#controller-roles'],
     mappings: {
       cis: ['1.3.3'],
@@ -93,7 +87,7 @@ export const controllerManagerServiceAccountPrivateKey: Control = componentContr
     severity: 'medium',
     description: 'kube-controller-manager must set --service-account-private-key-file (CIS 1.3.4), the dedicated key that signs service account tokens.',
     rationale: 'A dedicated, separately rotatable key pair for service account tokens (its public half in the API server\'s --service-account-key-file) keeps token signing apart from TLS serving keys.',
-    remediation: `Point the flag at the service account signing key:\n${MANIFEST(KCM, '--service-account-private-key-file=/etc/kubernetes/pki/sa.key')}`,
+    remediation: `Point the flag at the service account signing key:\n${manifestSnippet(KCM, '--service-account-private-key-file=/etc/kubernetes/pki/sa.key')}`,
     references: [DOCS.controllerManager, DOCS.serviceAccounts],
     mappings: { cis: ['1.3.4'], stride: ['S'], pci: ['2.2.1'], hipaa: ['164.312(d)'], soc2: ['CC6.1'], cra: ['I.2(d)'] },
   },
@@ -108,7 +102,7 @@ export const controllerManagerRootCaFile: Control = componentControl(
     severity: 'medium',
     description: 'kube-controller-manager must set --root-ca-file (CIS 1.3.5), the CA bundle it gives to pods with their service account credentials.',
     rationale: 'Pods verify the API server\'s serving certificate with the CA bundle they receive; set explicitly, it is the cluster CA, so a pod cannot be talked into trusting an impostor API server.',
-    remediation: `Set the cluster CA bundle:\n${MANIFEST(KCM, '--root-ca-file=/etc/kubernetes/pki/ca.crt')}`,
+    remediation: `Set the cluster CA bundle:\n${manifestSnippet(KCM, '--root-ca-file=/etc/kubernetes/pki/ca.crt')}`,
     references: [DOCS.controllerManager, DOCS.serviceAccounts],
     mappings: { cis: ['1.3.5'], nsa: ['N2'], stride: ['S', 'I'], pci: ['2.2.1'], hipaa: ['164.312(e)(1)'], soc2: ['CC6.7'], cra: ['I.2(e)'] },
   },
@@ -123,7 +117,7 @@ export const controllerManagerKubeletServerCertRotation: Control = componentCont
     severity: 'medium',
     description: 'kube-controller-manager must not set the feature gate RotateKubeletServerCertificate=false (CIS 1.3.6; the gate is on by default).',
     rationale: 'Kubelet serving certificates that are not renewed through the certificates API expire or stay valid for the life of the node; rotation keeps them short-lived and signed by the cluster CA.',
-    remediation: `Remove RotateKubeletServerCertificate=false from --feature-gates:\n${MANIFEST(KCM, '--feature-gates=RotateKubeletServerCertificate=true')}`,
+    remediation: `Remove RotateKubeletServerCertificate=false from --feature-gates:\n${manifestSnippet(KCM, '--feature-gates=RotateKubeletServerCertificate=true')}`,
     references: [DOCS.certRotation, DOCS.controllerManager],
     mappings: { cis: ['1.3.6'], nsa: ['N2'], stride: ['S'], pci: ['2.2.1'], hipaa: ['164.312(e)(1)'], soc2: ['CC6.7'], cra: ['I.2(e)'] },
   },
@@ -164,7 +158,7 @@ export const controllerManagerBindAddress: Control = componentControl(
     severity: 'medium',
     description: 'kube-controller-manager must run with --bind-address=127.0.0.1 (CIS 1.3.7). The flag defaults to 0.0.0.0, every interface.',
     rationale: 'The controller manager\'s port serves health, metrics and debugging endpoints that only local probes need; on every interface it is one more control plane service reachable from the network.',
-    remediation: `Listen on loopback only:\n${MANIFEST(KCM, '--bind-address=127.0.0.1')}`,
+    remediation: `Listen on loopback only:\n${manifestSnippet(KCM, '--bind-address=127.0.0.1')}`,
     references: [DOCS.controllerManager],
     mappings: BIND_MAPPINGS('1.3.7'),
   },
@@ -183,7 +177,7 @@ export const schedulerProfiling: Control = componentControl(
     description:
       'kube-scheduler must have profiling off (CIS 1.4.1): --profiling=false (default true), or — when it reads a --config file, which makes it ignore --profiling — `enableProfiling: false` in the KubeSchedulerConfiguration (default true), judged when the input holds that file.',
     rationale: 'The /debug/pprof handlers expose the program\'s internals (goroutine stacks, heap, CPU profiles) and are not needed in production.',
-    remediation: `Turn profiling off, with the flag:\n${MANIFEST(SCHED, '--profiling=false')}\nor, with a --config file:\n\`\`\`yaml\napiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nenableProfiling: false\n\`\`\``,
+    remediation: `Turn profiling off, with the flag:\n${manifestSnippet(SCHED, '--profiling=false')}\nor, with a --config file:\n\`\`\`yaml\napiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nenableProfiling: false\n\`\`\``,
     references: [DOCS.scheduler, DOCS.schedulerConfig],
     mappings: PROFILING_MAPPINGS('1.4.1'),
   },
@@ -218,7 +212,7 @@ export const schedulerBindAddress: Control = componentControl(
     severity: 'medium',
     description: 'kube-scheduler must run with --bind-address=127.0.0.1 (CIS 1.4.2). The flag defaults to 0.0.0.0, every interface.',
     rationale: 'The scheduler\'s port serves health, metrics and debugging endpoints that only local probes need; on every interface it is one more control plane service reachable from the network.',
-    remediation: `Listen on loopback only:\n${MANIFEST(SCHED, '--bind-address=127.0.0.1')}`,
+    remediation: `Listen on loopback only:\n${manifestSnippet(SCHED, '--bind-address=127.0.0.1')}`,
     references: [DOCS.scheduler],
     mappings: BIND_MAPPINGS('1.4.2'),
   },

@@ -9,17 +9,13 @@
 import { asString, get, quote } from '../../core/podspec.js';
 import { isWorkloadKind } from '../../core/kinds.js';
 import type { CheckContext, Control, Violation } from '../../core/types.js';
-import { NONE } from '../helpers.js';
+import { NONE, push } from '../helpers.js';
 import { allComponents, type ComponentRef } from './components.js';
-import { componentControl, concatAll, DOCS, hostOf, isLoopbackHost, requireBool, requireSet, setting, stringValue, subject } from './common.js';
+import { componentControl, concatAll, DOCS, hostOf, manifestSnippet, isLoopbackHost, requireBool, requireSet, setting, stringValue, subject } from './common.js';
 
 const ETCD = 'etcd';
 
-const MANIFEST = (flags: string): string =>
-  `In /etc/kubernetes/manifests/etcd.yaml on every etcd member:\n\`\`\`yaml\nspec:\n  containers:\n  - name: etcd\n    command:\n    - etcd\n${flags
-    .split('\n')
-    .map((l) => `    - ${l}`)
-    .join('\n')}\n\`\`\``;
+const MANIFEST = (flags: string): string => manifestSnippet(ETCD, flags, 'every etcd member');
 
 /** With a config file, etcd ignores its flags and ETCD_* variables: nothing can be judged from the manifest. */
 function configFileGuard(comp: ComponentRef, what: string): Violation[] | undefined {
@@ -45,7 +41,7 @@ function plainHttpUrls(comp: ComponentRef, name: string, what: string): Violatio
     if (!m) continue;
     const host = hostOf(m[1]);
     if (isLoopbackHost(host)) continue;
-    out = concatAll(out, [{ path: s.path, message: `${subject(comp)}: --${name} includes ${quote(url)}: ${what} is served over plain HTTP` }]);
+    out = push(out, s.path, `${subject(comp)}: --${name} includes ${quote(url)}: ${what} is served over plain HTTP`);
   }
   return out;
 }
