@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { AdmissionConfigError, createDecider, GUARDS, isAdmissionGuard, type ReviewResult } from '../admission/index.js';
-import { ConfigError, findConfig, loadConfig, type FileConfig } from '../config/config.js';
+import type { FileConfig } from '../config/config.js';
 import { defaultAdmissionSettings, defaultExceptionPolicy } from '../config/defaults.js';
 import { BUILTIN_CONTROLS } from '../controls/index.js';
-import { formatVersion, isPssLevel, parsePssVersion } from '../controls/pod-security/version.js';
+import { formatVersion } from '../controls/pod-security/version.js';
 import { selectControls, withSeverities } from '../controls/select.js';
-import type { AdmissionMode, PssLevel, ScanConfig } from '../core/types.js';
+import type { AdmissionMode, ScanConfig } from '../core/types.js';
 import { parseExceptions, type ExceptionStatus } from '../policy/exceptions.js';
-import { loadSources } from '../sources/loader.js';
+import { knownBuiltinControl, loadExceptionDocuments } from '../scanner.js';
 import { parseYamlDocument } from '../sources/yaml.js';
+import { podSecurityOf, readFileConfig } from './scan.js';
 import { collectList, emit, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './util.js';
 
 interface ReviewFlags {
@@ -113,30 +114,13 @@ Examples:
     });
 }
 
-function readConfig(flags: ReviewFlags): FileConfig | undefined {
-  if (flags.config === false) return undefined;
-  const file = typeof flags.config === 'string' ? flags.config : findConfig(process.cwd());
-  if (!file) return undefined;
-  try {
-    const known = (id: string): boolean => selectControls(BUILTIN_CONTROLS, { include: [id] }).problems.length === 0;
-    return loadConfig(file, known);
-  } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(`invalid configuration\n${e.message}`, 'the settings are described in schemas/config-v1.schema.json');
-    throw e;
-  }
-}
-
 function scanConfig(flags: ReviewFlags, cmd: Command, file: FileConfig | undefined): ScanConfig {
-  const fromFlag = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
-  const level = fromFlag('pssLevel') ? flags.pssLevel! : (file?.podSecurity.level ?? 'restricted');
-  const version = fromFlag('pssVersion') ? flags.pssVersion! : (file?.podSecurity.version ?? 'latest');
-  if (!isPssLevel(level)) throw new UsageError(`invalid --pss-level "${level}"`, 'use privileged, baseline or restricted');
-  const parsed = parsePssVersion(version);
-  if (typeof parsed === 'string') throw new UsageError(parsed, 'use --pss-version latest, or a version such as v1.30');
+  // The webhook's Pod Security settings (kubecomply.yaml, flags given on the command line win).
+  const { pss } = podSecurityOf({ pssLevel: flags.pssLevel ?? 'restricted', pssVersion: flags.pssVersion ?? 'latest' }, cmd, file);
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(flags.namespace) || flags.namespace.length > 63) {
     throw new UsageError(`invalid --namespace "${flags.namespace}": must be a DNS-1123 label (lowercase letters, digits and "-")`);
   }
-  return { pss: { level: level as PssLevel, version: parsed.version }, defaultNamespace: flags.namespace, ...(file ? { settings: file.settings } : {}) };
+  return { pss, defaultNamespace: flags.namespace, ...(file ? { settings: file.settings } : {}) };
 }
 
 async function readInput(file: string): Promise<string> {
@@ -169,17 +153,18 @@ function looksLikeRequest(v: unknown): boolean {
 
 async function loadExceptions(paths: readonly string[], file: FileConfig | undefined, defaultNamespace: string, quiet: boolean): Promise<ExceptionStatus[]> {
   if (paths.length === 0) return [];
-  const loaded = await loadSources(paths, { defaultNamespace });
+  const loaded = await loadExceptionDocuments(paths, defaultNamespace, false);
   const fatal = loaded.diagnostics.filter((d) => d.level === 'error');
   if (fatal.length > 0) throw new UsageError(`cannot read the exceptions: ${fatal.map((d) => `${d.file}${d.line ? `:${d.line}` : ''}: ${d.message}`).join('; ')}`);
-  const known = (id: string): boolean => selectControls(BUILTIN_CONTROLS, { include: [id] }).controls.length > 0 || isAdmissionGuard(id);
+  // As kubecomply serve judges them: catalog controls and safeguards.
+  const known = (id: string): boolean => knownBuiltinControl(id) || isAdmissionGuard(id);
   const { statuses, diagnostics } = parseExceptions(loaded.resources, file?.exceptions ?? defaultExceptionPolicy(), known, new Date());
   if (!quiet) for (const d of diagnostics) process.stderr.write(`${d.file}${d.line ? `:${d.line}` : ''}: ${d.level}: ${d.message}\n`);
   return statuses;
 }
 
 async function runReview(file: string, flags: ReviewFlags, cmd: Command): Promise<number> {
-  const fileConfig = readConfig(flags);
+  const fileConfig = readFileConfig(flags.config);
   const config = scanConfig(flags, cmd, fileConfig);
   const admission = fileConfig?.admission ?? defaultAdmissionSettings();
   const catalog = withSeverities(selectControls(BUILTIN_CONTROLS, { exclude: fileConfig?.disabled ?? [] }).controls, fileConfig?.severity ?? {});
