@@ -9,6 +9,7 @@ import { selectControls } from '../controls/select.js';
 import { prepareEngine, selectActive } from '../core/engine.js';
 import { dig, Inventory, isObject, resourceName } from '../core/inventory.js';
 import { CLUSTER_SCOPED_KINDS, isWorkloadKind, POD_SPEC_LOCATIONS } from '../core/kinds.js';
+import { asArray, asObject } from '../core/podspec.js';
 import type { Control, Finding, JsonObject, ObjectMeta, Resource, ScanConfig } from '../core/types.js';
 import { metaOf } from './request.js';
 import type { AdmissionRequest } from './types.js';
@@ -93,11 +94,6 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return true;
 }
 
-
-function asList(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
 const SECCOMP_CONTAINER_ANNOTATION = 'container.seccomp.security.alpha.kubernetes.io/';
 
 /** pod-security-admission's isSignificantContainerUpdate: the image, or the container's seccomp annotation. */
@@ -117,16 +113,16 @@ function significantContainerUpdate(c: unknown, old: unknown, ann: JsonObject, o
 export function isSignificantPodUpdate(pod: JsonObject, oldPod: JsonObject): boolean {
   const spec = isObject(pod.spec) ? pod.spec : {};
   const oldSpec = isObject(oldPod.spec) ? oldPod.spec : {};
-  const ann = isObject(metaOf(pod).annotations) ? (metaOf(pod).annotations as JsonObject) : {};
-  const oldAnn = isObject(metaOf(oldPod).annotations) ? (metaOf(oldPod).annotations as JsonObject) : {};
+  const ann = asObject(metaOf(pod).annotations) ?? {};
+  const oldAnn = asObject(metaOf(oldPod).annotations) ?? {};
   for (const list of ['containers', 'initContainers'] as const) {
-    const a = asList(spec[list]);
-    const b = asList(oldSpec[list]);
+    const a = asArray(spec[list]);
+    const b = asArray(oldSpec[list]);
     if (a.length !== b.length) return true;
     for (let i = 0; i < a.length; i++) if (significantContainerUpdate(a[i], b[i], ann, oldAnn)) return true;
   }
-  const oldEphemeral = asList(oldSpec.ephemeralContainers);
-  for (const c of asList(spec.ephemeralContainers)) {
+  const oldEphemeral = asArray(oldSpec.ephemeralContainers);
+  for (const c of asArray(spec.ephemeralContainers)) {
     const name = isObject(c) ? c.name : undefined;
     const old = oldEphemeral.find((o) => isObject(o) && o.name === name);
     if (old === undefined) return true;
@@ -173,7 +169,7 @@ export function ephemeralPod(req: AdmissionRequest): { object: JsonObject; oldOb
   const base: JsonObject = old ?? { apiVersion: 'v1', kind: 'Pod', metadata: metaOf(obj), spec: { containers: [] } };
   const spec = isObject(base.spec) ? base.spec : {};
   return {
-    object: { ...base, apiVersion: 'v1', kind: 'Pod', spec: { ...spec, ephemeralContainers: asList(obj.ephemeralContainers) } },
+    object: { ...base, apiVersion: 'v1', kind: 'Pod', spec: { ...spec, ephemeralContainers: asArray(obj.ephemeralContainers) } },
     oldObject: old ? { ...old, apiVersion: 'v1', kind: 'Pod' } : undefined,
   };
 }

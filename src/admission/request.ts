@@ -5,6 +5,7 @@
  * `invalid-request` (answered in an AdmissionReview, by the configured failure policy).
  */
 import { isObject } from '../core/inventory.js';
+import { asString } from '../core/podspec.js';
 import type { JsonObject } from '../core/types.js';
 import type { AdmissionRequest, AdmissionReviewVersion, GroupVersionKind, GroupVersionResource, Operation } from './types.js';
 
@@ -22,10 +23,6 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return v.length > 40 ? `"${v.slice(0, 40)}…"` : JSON.stringify(v);
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
 }
 
 /** Resource names of the kinds whose plural the decider needs when a request carries no `resource`. */
@@ -57,12 +54,12 @@ export function pluralOf(kind: string): string {
 
 function gvk(v: unknown): GroupVersionKind | undefined {
   if (!isObject(v) || typeof v.kind !== 'string' || v.kind === '') return undefined;
-  return { group: str(v.group) ?? '', version: str(v.version) ?? '', kind: v.kind };
+  return { group: asString(v.group) ?? '', version: asString(v.version) ?? '', kind: v.kind };
 }
 
 function gvr(v: unknown): GroupVersionResource | undefined {
   if (!isObject(v) || typeof v.resource !== 'string' || v.resource === '') return undefined;
-  return { group: str(v.group) ?? '', version: str(v.version) ?? '', resource: v.resource };
+  return { group: asString(v.group) ?? '', version: asString(v.version) ?? '', resource: v.resource };
 }
 
 export function parseReview(body: unknown): ParsedReview {
@@ -116,7 +113,7 @@ export function parseReview(body: unknown): ParsedReview {
     if (ui.groups !== undefined && ui.groups !== null && (!Array.isArray(ui.groups) || ui.groups.some((g) => typeof g !== 'string'))) {
       return invalid('request.userInfo.groups must be a list of strings');
     }
-    username = str(ui.username) ?? '';
+    username = asString(ui.username) ?? '';
     groups = (ui.groups as string[] | undefined | null) ?? [];
   }
 
@@ -146,9 +143,9 @@ export function parseReview(body: unknown): ParsedReview {
       uid,
       kind,
       resource,
-      subResource: str(r.subResource) ?? '',
-      name: str(r.name) ?? '',
-      namespace: str(r.namespace) ?? '',
+      subResource: asString(r.subResource) ?? '',
+      name: asString(r.name) ?? '',
+      namespace: asString(r.namespace) ?? '',
       operation: operation as Operation,
       user: { username, groups },
       object: obj,

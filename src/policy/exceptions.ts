@@ -8,6 +8,7 @@
  */
 import { isObject } from '../core/inventory.js';
 import { child, concat } from '../core/path.js';
+import { asString } from '../core/podspec.js';
 import { selectorMatches, selectsAll } from '../core/selector.js';
 import type { Diagnostic, ExceptionPolicy, ExceptionRef, Finding, JsonObject, Origin, Position, Resource } from '../core/types.js';
 
@@ -192,10 +193,6 @@ interface Draft {
   issues: { state: ExceptionIssue['state']; field: string; message: string }[];
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-
 function validateList(
   d: Draft,
   field: string,
@@ -263,9 +260,9 @@ function validateSelector(d: Draft, field: string, v: unknown): LabelSelector | 
         for (const k of Object.keys(e)) {
           if (!['key', 'operator', 'values'].includes(k)) d.issues.push({ state: 'invalid', field: child(ef, k), message: 'unknown field (an expression has key, operator and values)' });
         }
-        const key = str(e.key);
+        const key = asString(e.key);
         if (key === undefined || !LABEL_KEY.test(key)) d.issues.push({ state: 'invalid', field: child(ef, 'key'), message: key === undefined ? 'required: the label key' : `"${key}" is not a valid label key` });
-        const op = str(e.operator);
+        const op = asString(e.operator);
         if (op === undefined || !OPERATORS.includes(op)) {
           d.issues.push({ state: 'invalid', field: child(ef, 'operator'), message: `must be one of ${OPERATORS.join(', ')}` });
         }
@@ -301,12 +298,12 @@ function parseOne(r: Resource, policy: ExceptionPolicy, knownControl: (id: strin
   const d: Draft = { resource: r, issues: [] };
   const o = r.object;
   const meta = isObject(o.metadata) ? o.metadata : {};
-  const name = str(meta.name);
+  const name = asString(meta.name);
   if (name === undefined || name === '') d.issues.push({ state: 'invalid', field: 'metadata.name', message: 'required: the exception needs a name' });
   else if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) d.issues.push({ state: 'invalid', field: 'metadata.name', message: `"${name}" is not a valid name (lowercase letters, digits, "-" and ".")` });
   let namespace: string | undefined;
   if (meta.namespace !== undefined && meta.namespace !== null) {
-    namespace = str(meta.namespace);
+    namespace = asString(meta.namespace);
     if (namespace === undefined || namespace.length > 63 || !DNS_LABEL.test(namespace)) {
       d.issues.push({ state: 'invalid', field: 'metadata.namespace', message: 'must be a namespace name (a DNS-1123 label)' });
       namespace = typeof meta.namespace === 'string' ? meta.namespace : undefined;
