@@ -148,6 +148,7 @@ spec:
     assert.equal(excepted.code, 0, excepted.stdout);
     const out = JSON.parse(excepted.stdout);
     assert.equal(out.response.auditAnnotations.exceptions, 'shop/node-debugger');
+    assert.ok(out.response.warnings.length > 0, 'the excepted violations are named in warnings');
     assert.ok(out.response.warnings.every((w: string) => /allowed by ComplianceException shop\/node-debugger/.test(w)));
     assert.match(excepted.stderr, /\(exceptions: shop\/node-debugger\)/);
   });
