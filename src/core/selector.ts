@@ -23,13 +23,12 @@ export function selectorMatches(selector: unknown, labels: Labels | undefined): 
       if (!isObject(e) || typeof e.key !== 'string') return false;
       const has = Object.prototype.hasOwnProperty.call(l, e.key);
       const value = has ? String(l[e.key]) : undefined;
-      const values = Array.isArray(e.values) ? e.values.map(String) : [];
       switch (e.operator) {
         case 'In':
-          if (!has || !values.includes(value!)) return false;
+          if (!has || !listed(e.values, value!)) return false;
           break;
         case 'NotIn':
-          if (has && values.includes(value!)) return false;
+          if (has && listed(e.values, value!)) return false;
           break;
         case 'Exists':
           if (!has) return false;
@@ -43,6 +42,11 @@ export function selectorMatches(selector: unknown, labels: Labels | undefined): 
     }
   }
   return true;
+}
+
+/** True when `values` (a requirement's list, any entry compared as a string) holds `value`. */
+function listed(values: unknown, value: string): boolean {
+  return Array.isArray(values) && values.some((v) => String(v) === value);
 }
 
 /** True for `{}` (or a selector with no requirements): it selects everything. */
