@@ -53,14 +53,13 @@ function scanAnnotations(r: Resource, annotations: unknown, base: string, out: V
   if (!ann) return out;
   for (const [key, value] of Object.entries(ann)) {
     if (typeof value !== 'string') continue;
-    const path = child(base, key);
     if (key === LAST_APPLIED) {
       // On other kinds the annotation mirrors the object itself, which the other controls check.
-      if (r.kind === 'Secret' && where === '') out = lastAppliedOnSecret(value, path, out);
+      if (r.kind === 'Secret' && where === '') out = lastAppliedOnSecret(value, child(base, key), out);
       continue;
     }
     const found = findCredentials(value, { name: key });
-    if (found.length > 0) out = push(out, path, `${where}annotation ${JSON.stringify(key)} holds a credential: ${describeCredentials(found)}`);
+    if (found.length > 0) out = push(out, child(base, key), `${where}annotation ${JSON.stringify(key)} holds a credential: ${describeCredentials(found)}`);
   }
   return out;
 }
