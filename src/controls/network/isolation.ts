@@ -5,7 +5,7 @@
 import { internConcat } from '../../core/path.js';
 import { get, quote } from '../../core/podspec.js';
 import type { CheckContext, Control, Resource, Violation } from '../../core/types.js';
-import { NONE, push } from '../helpers.js';
+import { NONE, push, SYSTEM_NAMESPACES } from '../helpers.js';
 import {
   defaultDenyPolicy,
   describeLabels,
@@ -15,8 +15,7 @@ import {
   policiesIn,
   RUNNING_WORKLOAD_KINDS,
   rulesOf,
-  selectingPolicies,
-  SYSTEM_NAMESPACES,
+  selects,
   type Direction,
   type NetworkModel,
 } from './model.js';
@@ -153,7 +152,7 @@ export const workloadNotSelected: Control = {
     for (const ref of refs) {
       if (get(ref.spec, 'hostNetwork') === true) continue;
       const labels = labelsOf(ref.meta);
-      if (selectingPolicies(m, ns, labels).length > 0) continue;
+      if (policies.some((p) => selects(p, labels))) continue;
       const what = target.kind === 'Pod' ? 'pod' : 'pod template';
       const tail =
         policies.length === 0

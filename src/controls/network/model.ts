@@ -29,12 +29,11 @@
  * the first workload of that namespace in input order, so it is reported exactly once.
  */
 import { WORKLOAD_KINDS } from '../../core/kinds.js';
-import { asArray, isObject } from '../../core/podspec.js';
+import { asArray, isObject, present } from '../../core/podspec.js';
 import { selectorMatches, selectsAll, type Labels } from '../../core/selector.js';
 import type { CheckContext, JsonObject, Resource } from '../../core/types.js';
+import { shortList, SYSTEM_NAMESPACES } from '../helpers.js';
 import { describeReach, reach, type Block } from './cidr.js';
-
-export const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
 
 /** Workload kinds that run pods (a PodTemplate is only a template). */
 export const RUNNING_WORKLOAD_KINDS: readonly string[] = WORKLOAD_KINDS.filter((k) => k !== 'PodTemplate');
@@ -82,10 +81,6 @@ export interface PolicyInfo {
 }
 
 const PEER_KEYS = ['podSelector', 'namespaceSelector', 'ipBlock'] as const;
-
-function present(v: unknown): boolean {
-  return v !== undefined && v !== null;
-}
 
 /** Why a rule list is invalid, or undefined. */
 function ruleListProblem(list: unknown, dir: Direction): string | undefined {
@@ -240,8 +235,7 @@ function describeBlock(b: Block): string {
   const cidr = typeof b.cidr === 'string' ? b.cidr : String(b.cidr);
   const except = Array.isArray(b.except) ? b.except.filter((x): x is string => typeof x === 'string') : [];
   if (except.length === 0) return `ipBlock ${cidr}`;
-  const shown = except.slice(0, 3).join(', ') + (except.length > 3 ? ', …' : '');
-  return `ipBlock ${cidr} except ${shown}`;
+  return `ipBlock ${cidr} except ${shortList(except)}`;
 }
 
 export interface NetworkModel {
@@ -296,11 +290,6 @@ export function defaultDenyPolicy(m: NetworkModel, ns: string, dir: Direction): 
   return policiesIn(m, ns).find((p) => isDefaultDeny(p, dir));
 }
 
-/** The valid policies of `ns` that select pods with these labels (a pod template's labels). */
-export function selectingPolicies(m: NetworkModel, ns: string, labels: Labels | undefined): PolicyInfo[] {
-  return policiesIn(m, ns).filter((p) => selects(p, labels));
-}
-
 /** Where a namespace-level finding about `target` goes: the namespace and the path, or undefined when not on `target`. */
 export function namespaceFindingTarget(m: NetworkModel, target: Resource, skipSystem: boolean): { ns: string; path: string; onWorkload: boolean } | undefined {
   if (target.kind === 'Namespace') {
@@ -325,6 +314,5 @@ export function labelsOf(meta: unknown): Labels | undefined {
 export function describeLabels(labels: Labels | undefined): string {
   const entries = labels ? Object.entries(labels) : [];
   if (entries.length === 0) return 'no labels';
-  const shown = entries.slice(0, 3).map(([k, v]) => `${k}=${String(v)}`);
-  return shown.join(', ') + (entries.length > 3 ? ', …' : '');
+  return shortList(entries.map(([k, v]) => `${k}=${String(v)}`));
 }
