@@ -4,16 +4,32 @@
  */
 import { WORKLOAD_KINDS } from '../core/kinds.js';
 import { internConcat } from '../core/path.js';
-import type { ContainerRef } from '../core/podspec.js';
+import { asArray, isObject, type ContainerRef } from '../core/podspec.js';
 import type { CheckContext, Control, PodSpecRef, Resource, Violation } from '../core/types.js';
 
 export const NONE: Violation[] = Object.freeze([]) as unknown as Violation[];
+
+/**
+ * Namespaces the control plane owns (kube-system holds the distribution's control-plane and node
+ * add-ons; kube-public and kube-node-lease hold no pods): not tenant namespaces.
+ */
+export const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
+
+/** True when a controller (ReplicaSet → Deployment, Job → CronJob, Pod → anything) manages the object: ownerReferences[].controller: true. */
+export function hasController(r: Resource): boolean {
+  return asArray(r.metadata.ownerReferences).some((o) => isObject(o) && o.controller === true);
+}
 
 /** Appends to a result that starts as the shared empty array: most checks find nothing. */
 export function push(out: Violation[], path: string, message: string): Violation[] {
   if (out === NONE) out = [];
   out.push({ path, message });
   return out;
+}
+
+/** `a, b, c` — the first `max` values, then `, …` when there are more. */
+export function shortList(values: readonly string[], max = 3): string {
+  return values.slice(0, max).join(', ') + (values.length > max ? ', …' : '');
 }
 
 /** Path of a field of a container, e.g. `spec.template.spec.containers[0]` + `image`. Interned. */

@@ -2,9 +2,9 @@
 import { settingsOf } from '../../config/defaults.js';
 import { WORKLOAD_KINDS } from '../../core/kinds.js';
 import { child } from '../../core/path.js';
-import { asArray, asObject, isObject, quote } from '../../core/podspec.js';
+import { asObject, quote } from '../../core/podspec.js';
 import type { Control, Resource, Violation } from '../../core/types.js';
-import { NONE, push, resourceControl } from '../helpers.js';
+import { hasController, NONE, push, resourceControl } from '../helpers.js';
 
 const LABELS_DOC = 'https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/';
 const COMMON_LABELS_DOC = 'https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/';
@@ -23,11 +23,6 @@ function missingLabels(r: Resource, required: readonly string[], subject: string
     else if (v.trim() === '') out = push(out, path, `${subject} has an empty ${quote(key)} label`);
   }
   return out;
-}
-
-/** True when a controller (ReplicaSet → Deployment, Job → CronJob, Pod → anything) manages the object. */
-export function controllerOwned(r: Resource): boolean {
-  return asArray(r.metadata.ownerReferences).some((o) => isObject(o) && o.controller === true);
 }
 
 const MAPPINGS = { nist80190: ['4.3.4'], stride: ['R' as const] };
@@ -73,7 +68,7 @@ export const workloadRequiredLabels: Control = resourceControl(
     isActive: (config) => settingsOf(config).labels.workloads.length > 0,
   },
   (r, ctx) => {
-    if (controllerOwned(r)) return NONE;
+    if (hasController(r)) return NONE;
     return missingLabels(r, settingsOf(ctx.config).labels.workloads, `${r.kind} ${quote(r.name)}`);
   },
 );

@@ -1,10 +1,7 @@
 /** Namespaces without a ResourceQuota or a LimitRange. */
 import { asArray, asObject, isObject, quote } from '../../core/podspec.js';
 import type { CheckContext, Control, Mappings, Resource, Violation } from '../../core/types.js';
-import { NONE, push, resourceControl } from '../helpers.js';
-
-/** Namespaces the control plane owns: they are not tenant namespaces. */
-export const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
+import { NONE, push, resourceControl, SYSTEM_NAMESPACES } from '../helpers.js';
 
 interface PolicyIndex {
   /** Namespace → names of the objects of the kind in it. */

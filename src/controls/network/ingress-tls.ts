@@ -9,7 +9,7 @@
  */
 import { asArray, asObject, isObject, quote } from '../../core/podspec.js';
 import type { Control, Resource, Violation } from '../../core/types.js';
-import { NONE, push } from '../helpers.js';
+import { NONE, push, shortList } from '../helpers.js';
 
 /** True when a TLS host (possibly a wildcard) covers a rule host. Both lower-case. */
 export function tlsHostCovers(tlsHost: string, host: string): boolean {
@@ -53,7 +53,7 @@ export const ingressWithoutTls: Control = {
     const tls = asArray(spec.tls).filter(isObject);
     if (tls.length === 0) {
       const hosts = rules.map((r) => asObject(r)?.host).filter((h): h is string => typeof h === 'string' && h !== '');
-      const which = hosts.length > 0 ? `${hosts.slice(0, 3).map(quote).join(', ')}${hosts.length > 3 ? ', …' : ''} ${hosts.length === 1 ? 'is' : 'are'}` : 'everything is';
+      const which = hosts.length > 0 ? `${shortList(hosts.map(quote))} ${hosts.length === 1 ? 'is' : 'are'}` : 'everything is';
       return [{ path: 'spec.tls', message: `Ingress has no TLS: ${which} served over plain HTTP` }];
     }
     const tlsHosts: string[] = [];

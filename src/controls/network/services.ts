@@ -4,7 +4,7 @@
  */
 import { asArray, asObject, asString, plural, quote } from '../../core/podspec.js';
 import type { Control, JsonObject, Resource, Violation } from '../../core/types.js';
-import { NONE } from '../helpers.js';
+import { NONE, shortList } from '../helpers.js';
 import { describeReach, parseCidr, reach, type Reach } from './cidr.js';
 
 const SERVICE_DOC = 'https://kubernetes.io/docs/concepts/services-networking/service/';
@@ -15,10 +15,6 @@ function specOf(r: Resource): JsonObject | undefined {
 
 function annotationsOf(r: Resource): JsonObject | undefined {
   return asObject(r.metadata.annotations);
-}
-
-function list(values: string[], max = 3): string {
-  return values.slice(0, max).join(', ') + (values.length > max ? ', …' : '');
 }
 
 export const serviceNodePort: Control = {
@@ -52,7 +48,7 @@ export const serviceNodePort: Control = {
       const np = asObject(p)?.nodePort;
       if (typeof np === 'number' && np > 0) ports.push(String(np));
     }
-    const which = ports.length > 0 ? `${plural('node port', 'node ports', ports.length)} ${list(ports)}` : 'an allocated node port';
+    const which = ports.length > 0 ? `${plural('node port', 'node ports', ports.length)} ${shortList(ports)}` : 'an allocated node port';
     return [{ path: 'spec.type', message: `Service of type NodePort opens ${which} on every node` }];
   },
 };
@@ -139,7 +135,7 @@ export const serviceLoadBalancerUnrestricted: Control = {
       return [{ path, message: 'LoadBalancer Service accepts connections from any address: no loadBalancerSourceRanges' }];
     }
     if (!ranges.some((x) => parseCidr(x))) {
-      return [{ path, message: `${field} hold${s} no valid CIDR (${list(ranges.map((x) => quote(x)))}): the load balancer is not restricted` }];
+      return [{ path, message: `${field} hold${s} no valid CIDR (${shortList(ranges.map((x) => quote(x)))}): the load balancer is not restricted` }];
     }
     const wide: string[] = [];
     let single: Reach | undefined;
@@ -149,7 +145,7 @@ export const serviceLoadBalancerUnrestricted: Control = {
       wide.push(cidr);
       single ??= r;
     }
-    if (single) return [{ path, message: `${field} admit${s} ${list(wide)} (${describeReach(single)})` }];
+    if (single) return [{ path, message: `${field} admit${s} ${shortList(wide)} (${describeReach(single)})` }];
     const all = reach(ranges.map((cidr) => ({ cidr })));
     if (!all.wide) return NONE;
     return [{ path, message: `the ranges of ${field} together cover ${describeReach(all)}` }];
@@ -185,7 +181,7 @@ export const serviceExternalIps: Control = {
     const ips = spec.externalIPs;
     if (!Array.isArray(ips) || ips.length === 0) return NONE;
     const shown = ips.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
-    return [{ path: 'spec.externalIPs', message: `Service sets externalIPs ${list(shown)}: every node accepts and forwards traffic for these addresses (CVE-2020-8554)` }];
+    return [{ path: 'spec.externalIPs', message: `Service sets externalIPs ${shortList(shown)}: every node accepts and forwards traffic for these addresses (CVE-2020-8554)` }];
   },
 };
 

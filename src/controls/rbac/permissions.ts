@@ -13,7 +13,7 @@
  */
 import { quote } from '../../core/podspec.js';
 import type { CheckContext, Control, Mappings, Resource, Severity, Violation } from '../../core/types.js';
-import { NONE } from '../helpers.js';
+import { NONE, shortList } from '../helpers.js';
 import {
   apiGroupMatches,
   BINDING_KINDS,
@@ -91,7 +91,7 @@ export function grantedBy(b: BindingInfo, probes: readonly Probe[]): PermissionM
 }
 
 function describeRule(sr: SourcedRule): string {
-  const names = sr.rule.resourceNames.length > 0 ? ` for ${sr.rule.resourceNames.slice(0, 3).map(quote).join(', ')}${sr.rule.resourceNames.length > 3 ? ', …' : ''}` : '';
+  const names = sr.rule.resourceNames.length > 0 ? ` for ${shortList(sr.rule.resourceNames.map(quote))}` : '';
   return sr.role.resource ? ` rules[${sr.rule.index}]${names}` : ' (built-in)';
 }
 

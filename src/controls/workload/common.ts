@@ -190,6 +190,8 @@ function targetKey(namespace: string | undefined, kind: string, name: string): s
   return `${namespace ?? ''}\u0000${kind}\u0000${name}`;
 }
 
+const NO_AUTOSCALERS: readonly Autoscaler[] = Object.freeze([]);
+
 /** HorizontalPodAutoscalers (any autoscaling/* version) by the workload they scale. */
 export function autoscalersOf(inv: InventoryView, r: Resource): readonly Autoscaler[] {
   const idx = inv.memo('workload/hpa-by-target', () => {
@@ -212,7 +214,7 @@ export function autoscalersOf(inv: InventoryView, r: Resource): readonly Autosca
     }
     return m;
   });
-  return idx.get(targetKey(r.namespace, r.kind, r.name)) ?? [];
+  return idx.get(targetKey(r.namespace, r.kind, r.name)) ?? NO_AUTOSCALERS;
 }
 
 // ---------------------------------------------------------------- PodDisruptionBudgets
@@ -234,6 +236,8 @@ function ineffectiveReason(spec: JsonObject): string | undefined {
   return undefined;
 }
 
+const NO_BUDGETS: readonly Budget[] = Object.freeze([]);
+
 /** PodDisruptionBudgets by namespace. */
 export function budgetsIn(inv: InventoryView, namespace: string | undefined): readonly Budget[] {
   const idx = inv.memo('workload/pdb-by-namespace', () => {
@@ -250,7 +254,7 @@ export function budgetsIn(inv: InventoryView, namespace: string | undefined): re
     }
     return m;
   });
-  return namespace === undefined ? [] : (idx.get(namespace) ?? []);
+  return namespace === undefined ? NO_BUDGETS : (idx.get(namespace) ?? NO_BUDGETS);
 }
 
 /** True when a Pod is run-to-completion: restartPolicy Never/OnFailure, or owned by a Job. */
@@ -259,14 +263,6 @@ export function isRunToCompletion(ref: PodSpecRef): boolean {
   if (rp === 'Never' || rp === 'OnFailure') return true;
   for (const o of asArray(get(ref.resource.object, 'metadata', 'ownerReferences'))) {
     if (get(o, 'kind') === 'Job') return true;
-  }
-  return false;
-}
-
-/** True when the resource is managed by a controller (ownerReferences[].controller: true). */
-export function hasController(r: Resource): boolean {
-  for (const o of asArray(get(r.object, 'metadata', 'ownerReferences'))) {
-    if (get(o, 'controller') === true) return true;
   }
   return false;
 }

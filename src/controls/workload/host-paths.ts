@@ -5,7 +5,7 @@
  * slashes removed; `/var/run` is `/run`).
  */
 import type { Control, PodSpecRef, Violation } from '../../core/types.js';
-import { NONE, push, spath, workloadControl } from '../helpers.js';
+import { NONE, push, shortList, spath, workloadControl } from '../helpers.js';
 import { aliasVarRun, describeMounts, hostPathVolumes, isAtOrBelow, mountsByVolume, type MountUse } from './common.js';
 
 const HOSTPATH_DOC = 'https://kubernetes.io/docs/concepts/storage/volumes/#hostpath';
@@ -156,7 +156,7 @@ export function sensitivity(path: string): string | undefined {
   const slash = p.indexOf('/', 1);
   if (!SENSITIVE_TOPS.has(slash < 0 ? p.slice(1) : p.slice(1, slash))) return undefined;
   const holds = SENSITIVE_HOLDERS.get(p);
-  if (holds) return `holds ${holds.slice(0, 3).join(', ')}${holds.length > 3 ? ', …' : ''}`;
+  if (holds) return `holds ${shortList(holds)}`;
   for (const e of SENSITIVE_ENTRIES) {
     if (p === e.path) return e.what;
     if (p.startsWith(e.below)) return `below ${e.path}: ${e.what}`;

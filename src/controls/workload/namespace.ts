@@ -1,8 +1,7 @@
 /** Resources placed in the `default` namespace. */
 import { WORKLOAD_KINDS } from '../../core/kinds.js';
 import type { CheckContext, Control, Resource, Violation } from '../../core/types.js';
-import { NONE, push, resourceControl } from '../helpers.js';
-import { hasController } from './common.js';
+import { hasController, NONE, push, resourceControl } from '../helpers.js';
 
 export const DEFAULT_NAMESPACE_KINDS: readonly string[] = [
   ...WORKLOAD_KINDS,
