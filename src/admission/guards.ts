@@ -4,6 +4,7 @@
  * it like a catalog control. They read only the request, never cluster state.
  */
 import { ENFORCE_VERSION_LABEL } from '../controls/pod-security/index.js';
+import { idGlob } from '../controls/select.js';
 import { compareVersions, formatVersion, parsePssVersion } from '../controls/pod-security/version.js';
 import { isObject } from '../core/inventory.js';
 import { child } from '../core/path.js';
@@ -106,8 +107,7 @@ export function findGuard(id: string): GuardInfo | undefined {
 /** Whether `id` names an admission safeguard, or a glob (`admission-*`) matches one (for ComplianceException validation). */
 export function isAdmissionGuard(id: string): boolean {
   if (!id.includes('*')) return byId.has(id);
-  const re = new RegExp('^' + id.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-  return ADMISSION_GUARD_IDS.some((g) => re.test(g));
+  return ADMISSION_GUARD_IDS.some(idGlob(id));
 }
 
 /** What the guards read about a request, computed once by the decider. */

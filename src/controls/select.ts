@@ -15,7 +15,8 @@ export interface SelectionProblem {
   value: string;
 }
 
-function matcher(pattern: string): (id: string) => boolean {
+/** A control-id glob (`pss-*`; only `*` is special) as a predicate. Shared by every place that names controls. */
+export function idGlob(pattern: string): (id: string) => boolean {
   if (!pattern.includes('*')) return (id) => id === pattern;
   const re = new RegExp('^' + pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
   return (id) => re.test(id);
@@ -27,11 +28,11 @@ export function selectControls(all: readonly Control[], sel: Selection): { contr
   const families = new Set(all.map((c) => c.family));
   for (const f of sel.families ?? []) if (!families.has(f)) problems.push({ kind: 'unknown-family', value: f });
   for (const p of [...(sel.include ?? []), ...(sel.exclude ?? [])]) {
-    const m = matcher(p);
+    const m = idGlob(p);
     if (!all.some((c) => m(c.id))) problems.push({ kind: 'unknown-control', value: p });
   }
-  const inc = (sel.include ?? []).map(matcher);
-  const exc = (sel.exclude ?? []).map(matcher);
+  const inc = (sel.include ?? []).map(idGlob);
+  const exc = (sel.exclude ?? []).map(idGlob);
   const fam = new Set(sel.families ?? []);
   const controls = all.filter(
     (c) => (inc.length === 0 || inc.some((m) => m(c.id))) && !exc.some((m) => m(c.id)) && (fam.size === 0 || fam.has(c.family)),

@@ -6,6 +6,7 @@
  * Nothing here throws on bad input: every problem is an issue on the exception (with the file and line
  * of the offending field) and a diagnostic. Only `active` exceptions are ever honoured.
  */
+import { idGlob } from '../controls/select.js';
 import { isObject } from '../core/inventory.js';
 import { child, concat } from '../core/path.js';
 import { asString } from '../core/podspec.js';
@@ -151,13 +152,6 @@ function nameGlob(pattern: string): (s: string) => boolean {
   if (!/[*?]/.test(pattern)) return (s) => s === pattern;
   const re = new RegExp('^' + [...pattern].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : escapeRe(c))).join('') + '$');
   return (s) => re.test(s);
-}
-
-/** Globs on control ids: `*` only, as --controls reads them. */
-function controlGlob(pattern: string): (id: string) => boolean {
-  if (!pattern.includes('*')) return (id) => id === pattern;
-  const re = new RegExp('^' + pattern.split('*').map(escapeRe).join('.*') + '$');
-  return (id) => re.test(id);
 }
 
 // ------------------------------------------------------------------ parsing and validation
@@ -547,7 +541,7 @@ function compile(e: ComplianceException): Compiled {
   let c = compiled.get(e);
   if (!c) {
     c = {
-      controls: e.controls.map(controlGlob),
+      controls: e.controls.map(idGlob),
       namespaces: e.match.namespaces?.map(nameGlob),
       names: e.match.names?.map(nameGlob),
       kinds: e.match.kinds ? new Set(e.match.kinds) : undefined,
