@@ -14,12 +14,13 @@
  * A re-read that fails (a file that cannot be read, a YAML error) keeps the previous set and says why:
  * a half-written edit never drops every exception at once.
  */
-import { watch, type FSWatcher, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic, ExceptionPolicy, Resource } from '../core/types.js';
 import { exceptionKey, parseExceptions, type ExceptionStatus } from '../policy/exceptions.js';
 import { loadExceptionDocuments } from '../scanner.js';
 import type { ServerMetrics } from './metrics.js';
+import { watchForChanges } from './watch.js';
 
 /** The origin file of exceptions read from the cluster starts with this. */
 export const CLUSTER_ORIGIN_PREFIX = 'cluster:';
@@ -78,9 +79,7 @@ export class ExceptionSet {
   private clusterResources: readonly Resource[] = [];
   /** Warnings about cluster exceptions already logged (each is logged once while it holds). */
   private clusterWarned = new Set<string>();
-  private watchers: FSWatcher[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private debounce: NodeJS.Timeout | undefined;
+  private watch: { stop(): void } | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -175,12 +174,9 @@ export class ExceptionSet {
   }
 
   start(): void {
-    if (this.opts.files.length === 0) {
-      // Nothing to watch on disk; cluster exceptions are still re-judged against the clock.
-      if (this.opts.cluster) this.startTimer();
-      return;
-    }
-    const targets = new Set<string>();
+    // Without files there is nothing to watch on disk; cluster exceptions are still re-judged against the clock.
+    if (this.opts.files.length === 0 && !this.opts.cluster) return;
+    const dirs = new Set<string>();
     for (const f of this.opts.files) {
       const abs = path.resolve(f);
       let dir = false;
@@ -189,41 +185,15 @@ export class ExceptionSet {
       } catch {
         // Missing now: its parent directory is watched, for when it appears.
       }
-      targets.add(dir ? abs : path.dirname(abs));
+      dirs.add(dir ? abs : path.dirname(abs));
     }
-    for (const t of targets) {
-      try {
-        const w = watch(t, { persistent: false, recursive: true }, () => this.schedule());
-        w.on('error', () => w.close());
-        this.watchers.push(w);
-      } catch {
-        // Not watchable: the periodic re-read covers it.
-      }
-    }
-    this.startTimer();
-  }
-
-  private startTimer(): void {
-    const pollMs = this.opts.pollMs ?? 30_000;
-    if (pollMs > 0 && !this.timer) {
-      this.timer = setInterval(() => void this.reload(), pollMs);
-      this.timer.unref();
-    }
+    this.watch = watchForChanges({ dirs, recursive: true, check: () => void this.reload(), debounceMs: this.opts.debounceMs ?? 250, pollMs: this.opts.pollMs ?? 30_000 });
   }
 
   stop(): void {
     this.stopped = true;
-    for (const w of this.watchers) w.close();
-    this.watchers = [];
-    if (this.timer) clearInterval(this.timer);
-    if (this.debounce) clearTimeout(this.debounce);
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    if (this.debounce) clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => void this.reload(), this.opts.debounceMs ?? 250);
-    this.debounce.unref();
+    this.watch?.stop();
+    this.watch = undefined;
   }
 
   /** Re-reads the files; logs when the set changed or could not be read. Never throws. */

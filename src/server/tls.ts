@@ -5,10 +5,11 @@
  * a fallback for file systems where watching misses changes. A new pair is used only when it loads —
  * certificate and key readable and matching; otherwise the error is reported and the old pair stays.
  */
-import { watch, type FSWatcher, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
+import { watchForChanges } from './watch.js';
 
 export interface TlsMaterial {
   cert: Buffer;
@@ -78,9 +79,7 @@ export class TlsReloader {
   current: TlsMaterial;
   private sig: string;
   private failedSig: string | undefined;
-  private watchers: FSWatcher[] = [];
-  private poll: NodeJS.Timeout | undefined;
-  private debounce: NodeJS.Timeout | undefined;
+  private watch: { stop(): void } | undefined;
   private stopped = false;
 
   /** Loads the pair now; throws when it does not load. */
@@ -100,39 +99,15 @@ export class TlsReloader {
   }
 
   start(): void {
+    // The directories, not the files: a Secret volume swaps a `..data` symlink beside them.
     const dirs = new Set([path.dirname(path.resolve(this.certFile)), path.dirname(path.resolve(this.keyFile))]);
-    for (const dir of dirs) {
-      try {
-        const w = watch(dir, { persistent: false }, () => this.schedule());
-        w.on('error', () => {
-          // Watching can stop (the directory went away, inotify limits); polling still covers it.
-          w.close();
-        });
-        this.watchers.push(w);
-      } catch {
-        // Not watchable here: polling only.
-      }
-    }
-    const pollMs = this.opts.pollMs ?? 10_000;
-    if (pollMs > 0) {
-      this.poll = setInterval(() => this.check(), pollMs);
-      this.poll.unref();
-    }
+    this.watch = watchForChanges({ dirs, check: () => void this.check(), debounceMs: this.opts.debounceMs ?? 250, pollMs: this.opts.pollMs ?? 10_000 });
   }
 
   stop(): void {
     this.stopped = true;
-    for (const w of this.watchers) w.close();
-    this.watchers = [];
-    if (this.poll) clearInterval(this.poll);
-    if (this.debounce) clearTimeout(this.debounce);
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    if (this.debounce) clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => this.check(), this.opts.debounceMs ?? 250);
-    this.debounce.unref();
+    this.watch?.stop();
+    this.watch = undefined;
   }
 
   /** Reloads when the files changed since the last look. Returns true when a new pair is in use. */
