@@ -8,8 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, defaultFileConfig, loadConfig, type FileConfig } from '../config/config.js';
-import { BUILTIN_CONTROLS } from '../controls/index.js';
-import { selectControls } from '../controls/select.js';
+import { knownBuiltinControl } from '../scanner.js';
 import { InstallError } from './options.js';
 
 /**
@@ -43,13 +42,9 @@ export interface InstallConfig {
   config: Omit<FileConfig, 'file'>;
 }
 
-function knownControl(id: string): boolean {
-  return selectControls(BUILTIN_CONTROLS, { include: [id] }).problems.length === 0;
-}
-
 function load(file: string, shownAs: string): Omit<FileConfig, 'file'> {
   try {
-    const { file: _file, ...config } = loadConfig(file, knownControl);
+    const { file: _file, ...config } = loadConfig(file, knownBuiltinControl);
     return config;
   } catch (e) {
     if (e instanceof ConfigError) {

@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { parseImageReference } from '../controls/images/reference.js';
 import { TOOL } from '../core/version.js';
+import { SERVICE_ACCOUNT_DIR } from '../server/kube.js';
 
 export type FailurePolicy = 'Fail' | 'Ignore';
 export type AntiAffinity = 'preferred' | 'required';
@@ -21,7 +22,7 @@ export const PATHS = {
   configDir: '/etc/kubecomply/config',
   config: '/etc/kubecomply/config/kubecomply.yaml',
   /** Where `kubecomply serve --cluster-exceptions` looks for the token and CA in a pod (the projected volume). */
-  serviceAccountDir: '/var/run/secrets/kubernetes.io/serviceaccount',
+  serviceAccountDir: SERVICE_ACCOUNT_DIR,
 } as const;
 
 /**
