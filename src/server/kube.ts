@@ -310,7 +310,7 @@ export class KubeClient {
           (e) => done(this.networkError(urlPath, e)),
         );
       } catch (e) {
-        done(e instanceof KubeApiError ? e : this.networkError(urlPath, e));
+        done(this.networkError(urlPath, e));
       }
     });
   }
@@ -411,7 +411,7 @@ export class KubeClient {
           (e) => done(opened ? new KubeApiError('stream', `${this.describe(urlPath)} (watch): the stream broke: ${clip((e as Error).message, 120)}`) : this.networkError(urlPath, e)),
         );
       } catch (e) {
-        done(e instanceof KubeApiError ? e : this.networkError(urlPath, e));
+        done(this.networkError(urlPath, e));
       }
     });
   }

@@ -45,8 +45,7 @@ export class Counter<L extends string> implements Metric {
 
   /** Adds `by` (default 1) to the series with these label values. */
   inc(labels: Record<L, string>, by = 1): void {
-    let key = '';
-    for (const n of this.labelNames) key += `${labels[n]}\u0000`;
+    let key = this.keyOf(labels);
     let s = this.series.get(key);
     if (s === undefined) {
       if (this.series.size >= this.maxSeries) {
@@ -68,9 +67,13 @@ export class Counter<L extends string> implements Metric {
 
   /** The value of one series (0 when it was never incremented). */
   get(labels: Record<L, string>): number {
+    return this.series.get(this.keyOf(labels))?.value ?? 0;
+  }
+
+  private keyOf(labels: Record<L, string>): string {
     let key = '';
     for (const n of this.labelNames) key += `${labels[n]}\u0000`;
-    return this.series.get(key)?.value ?? 0;
+    return key;
   }
 
   /** Sum over every series. */

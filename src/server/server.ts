@@ -15,7 +15,7 @@
  * after the answer; whatever is still open after the shutdown timeout is closed.
  */
 import { isUtf8 } from 'node:buffer';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -117,18 +117,6 @@ const STATUS_REASONS: Record<number, string> = {
   503: 'ServiceUnavailable',
 };
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  408: 'Request Timeout',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
 /** Errors are answered as a Kubernetes Status, which the API server's client decodes into its error message. */
 export function statusBody(code: number, message: string): string {
   return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: STATUS_REASONS[code] ?? 'InternalError', code });
@@ -176,7 +164,7 @@ export class AdmissionServer {
       this.reloader = new TlsReloader(certFile, keyFile, {
         pollMs: opts.tlsPollMs,
         debounceMs: opts.tlsDebounceMs,
-        onReload: (m) => this.useTls(m, true),
+        onReload: (m) => this.useTls(m),
         onError: (e) => {
           this.metrics.tlsReloads.inc({ result: 'failure' });
           this.log(`kubecomply serve: the changed certificate was not loaded, the previous one stays in use: ${e.message}`);
@@ -215,7 +203,8 @@ export class AdmissionServer {
     return { cert: m.cert, key: m.key, minVersion: 'TLSv1.2', ALPNProtocols: ['http/1.1'] };
   }
 
-  private useTls(m: TlsMaterial, reloaded: boolean): void {
+  /** Serves a reloaded pair from now on. */
+  private useTls(m: TlsMaterial): void {
     try {
       this.server.setSecureContext(this.secureOptions(m));
     } catch (e) {
@@ -225,10 +214,8 @@ export class AdmissionServer {
     }
     this.tls = m;
     this.metrics.certificateExpiry = Math.floor(m.notAfter.getTime() / 1000);
-    if (reloaded) {
-      this.metrics.tlsReloads.inc({ result: 'success' });
-      this.log(`kubecomply serve: loaded the new serving certificate (sha256 ${m.fingerprint256}, valid until ${m.notAfter.toISOString()})`);
-    }
+    this.metrics.tlsReloads.inc({ result: 'success' });
+    this.log(`kubecomply serve: loaded the new serving certificate (sha256 ${m.fingerprint256}, valid until ${m.notAfter.toISOString()})`);
   }
 
   /** The certificate in use. */
@@ -527,7 +514,7 @@ export class AdmissionServer {
     (socket as unknown as Record<symbol, boolean>)[answeredRaw] = true;
     const message = status === 408 ? 'the request did not arrive in time' : status === 431 ? 'the request headers are too large' : `malformed HTTP request (${code || err.message})`;
     const body = statusBody(status, message);
-    socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     const t = setTimeout(() => socket.destroy(), LINGER_MS);
     t.unref();
     socket.once('close', () => clearTimeout(t));
