@@ -4,35 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { selectorMatches } from '../../src/core/selector.js';
 import { tempDir, writeTree } from '../helpers/tmp.js';
 import { objectsOf, one, run, webhook, type Obj } from './helpers.js';
 
 type Labels = Record<string, string>;
-
-/** metav1.LabelSelector matchExpressions, as the API server evaluates them. */
-function selects(sel: Obj, labels: Labels): boolean {
-  for (const e of (sel.matchExpressions ?? []) as Obj[]) {
-    const has = Object.hasOwn(labels, e.key);
-    const v = labels[e.key];
-    switch (e.operator) {
-      case 'In':
-        if (!has || !e.values.includes(v)) return false;
-        break;
-      case 'NotIn':
-        if (has && e.values.includes(v)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        throw new Error(`operator ${e.operator}`);
-    }
-  }
-  return true;
-}
 
 interface Request {
   group: string;
@@ -61,7 +37,8 @@ function called(webhooks: Obj[], r: Request): string[] {
     // kubernetes.io/metadata.name label every namespace has) and to Namespace objects (their own
     // labels); other cluster-scoped objects always match it.
     const target = r.namespace ?? r.namespaceObject;
-    if (target && !selects(w.namespaceSelector, { ...target.labels, 'kubernetes.io/metadata.name': target.name })) continue;
+    // metav1.LabelSelector semantics from src/core/selector.ts (which src/install/webhook.ts does not use).
+    if (target && !selectorMatches(w.namespaceSelector, { ...target.labels, 'kubernetes.io/metadata.name': target.name })) continue;
     out.push(`${w.name} ${w.clientConfig.service.path}`);
   }
   return out;
