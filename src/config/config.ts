@@ -92,6 +92,14 @@ export function loadConfig(file: string, knownControls?: (id: string) => boolean
   } catch (e) {
     throw new ConfigError(file, [{ field: '', message: `cannot read: ${e instanceof Error ? e.message : String(e)}` }]);
   }
+  return parseConfig(text, file, knownControls);
+}
+
+/**
+ * Validates settings given as text (`file` names them in errors; relative `exceptions.files` are
+ * resolved against its directory). Throws ConfigError listing every problem.
+ */
+export function parseConfig(text: string, file: string, knownControls?: (id: string) => boolean): FileConfig {
   const parsed = parseYamlDocument(text, file);
   if (!parsed.ok) throw new ConfigError(file, [{ line: parsed.error.line + 1, field: '', message: `not valid YAML: ${parsed.error.message}` }]);
   const value = parsed.value ?? {};

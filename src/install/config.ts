@@ -4,10 +4,8 @@
  * the webhook's failure policy and timeout, the namespace mode label and modes, and the labels the
  * catalog requires on Namespaces and workloads.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { ConfigError, defaultFileConfig, loadConfig, type FileConfig } from '../config/config.js';
+import { readFileSync } from 'node:fs';
+import { ConfigError, defaultFileConfig, parseConfig, type FileConfig } from '../config/config.js';
 import { knownBuiltinControl } from '../scanner.js';
 import { InstallError } from './options.js';
 
@@ -42,28 +40,19 @@ export interface InstallConfig {
   config: Omit<FileConfig, 'file'>;
 }
 
-function load(file: string, shownAs: string): Omit<FileConfig, 'file'> {
+function load(text: string, source: string): Omit<FileConfig, 'file'> {
   try {
-    const { file: _file, ...config } = loadConfig(file, knownBuiltinControl);
+    const { file: _file, ...config } = parseConfig(text, source, knownBuiltinControl);
     return config;
   } catch (e) {
-    if (e instanceof ConfigError) {
-      throw new InstallError(`invalid configuration\n${e.message.split(file).join(shownAs)}`, 'the settings are described in schemas/config-v1.schema.json');
-    }
+    if (e instanceof ConfigError) throw new InstallError(`invalid configuration\n${e.message}`, 'the settings are described in schemas/config-v1.schema.json');
     throw e;
   }
 }
 
 /** Validates configuration text as `kubecomply scan` and `serve` would (schema, control ids). */
 export function parseConfigText(text: string, source: string): InstallConfig {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kubecomply-install-'));
-  try {
-    const file = path.join(dir, 'kubecomply.yaml');
-    writeFileSync(file, text);
-    return { text, source, config: load(file, source) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return { text, source, config: load(text, source) };
 }
 
 /** Reads --config FILE, or returns the default configuration. */
@@ -77,5 +66,5 @@ export function readInstallConfig(file: string | undefined): InstallConfig {
   }
   // A ConfigMap holds at most 1 MiB; a settings file is a few KiB.
   if (Buffer.byteLength(text) > 512 * 1024) throw new InstallError(`--config ${file} is larger than 512 KiB`);
-  return { text, source: file, config: load(file, file) };
+  return { text, source: file, config: load(text, file) };
 }
