@@ -168,6 +168,7 @@ function matchText(e: { namespace?: string; match: ExceptionMatch }): string {
   if (m.namespaces) parts.push(`namespaces=${m.namespaces.join(',')}`);
   if (m.kinds) parts.push(`kinds=${m.kinds.join(',')}`);
   if (m.names) parts.push(`names=${m.names.join(',')}`);
+  if (m.packages) parts.push(`packages=${m.packages.join(',')}`);
   if (m.selector) {
     const sel = [
       ...Object.entries(m.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
@@ -227,7 +228,7 @@ async function runList(paths: string[], flags: CommonFlags): Promise<number> {
   const rows = [['NAME', 'NAMESPACE', 'CONTROLS', 'MATCH', 'APPROVER', 'EXPIRES', 'STATE', 'DAYS LEFT']];
   for (const s of parsed.statuses) {
     const e = s.exception;
-    rows.push([e.name, e.namespace ?? '—', e.controls.join(',') || '—', matchText(e), e.approvedBy ?? '—', e.expires ?? '—', s.state, daysText(s, now)]);
+    rows.push([e.name, e.namespace ?? '—', (e.vulnerabilities ?? e.controls).join(',') || '—', matchText(e), e.approvedBy ?? '—', e.expires ?? '—', s.state, daysText(s, now)]);
   }
   const states = parsed.statuses.map((s) => s.state);
   const stateCol = (cell: string, ri: number): string => p(STATE_STYLE[states[ri - 1]], cell);

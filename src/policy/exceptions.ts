@@ -40,14 +40,24 @@ export interface ExceptionMatch {
   names?: string[];
   /** A label selector on the resource's own labels. */
   selector?: LabelSelector;
+  /**
+   * Vulnerability waivers only: the packages it applies to, as purls without version (`pkg:npm/lodash`),
+   * globs over them (`pkg:deb/debian/*`), or plain package names. Absent: every package with the vulnerability.
+   */
+  packages?: string[];
 }
 
 export interface ComplianceException {
   name: string;
   /** When set, only resources in this namespace match. */
   namespace?: string;
-  /** Control (or admission guard) ids or globs (`pss-*`). */
+  /** Control (or admission guard) ids or globs (`pss-*`). Empty for a vulnerability waiver. */
   controls: string[];
+  /**
+   * Vulnerability ids a waiver covers (`CVE-2021-44228`, `GHSA-jfh8-c2jp-5v3q`); a match on any alias of
+   * the advisory counts. An exception names either controls or vulnerabilities, never both.
+   */
+  vulnerabilities?: string[];
   match: ExceptionMatch;
   justification: string;
   approvedBy?: string;
@@ -156,8 +166,11 @@ function nameGlob(pattern: string): (s: string) => boolean {
 
 // ------------------------------------------------------------------ parsing and validation
 
-const SPEC_FIELDS = ['controls', 'match', 'justification', 'approvedBy', 'approvedAt', 'expires', 'ticket'];
+const SPEC_FIELDS = ['controls', 'vulnerabilities', 'match', 'justification', 'approvedBy', 'approvedAt', 'expires', 'ticket'];
 const MATCH_FIELDS = ['namespaces', 'kinds', 'names', 'selector'];
+/** OSV ids: an upper-case database prefix, a dash, then the database's own id (CVE-2021-44228, GHSA-…, GO-2024-1234, DSA-5678-1). */
+const VULN_ID_PATTERN = /^[A-Z][A-Z0-9]*-[A-Za-z0-9][A-Za-z0-9:._-]*$/;
+const PACKAGE_PATTERN = /^[A-Za-z0-9.:_@%/+*?~-]+$/;
 const SELECTOR_FIELDS = ['matchLabels', 'matchExpressions'];
 const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -311,10 +324,20 @@ function parseOne(r: Resource, policy: ExceptionPolicy, knownControl: (id: strin
     if (!SPEC_FIELDS.includes(k)) d.issues.push({ state: 'invalid', field: child('spec', k), message: `unknown field (the fields are ${SPEC_FIELDS.join(', ')})` });
   }
 
-  // controls
+  // controls, or vulnerabilities
   let controls: string[] = [];
-  if (spec.controls === undefined || spec.controls === null) {
-    if (isObject(o.spec)) d.issues.push({ state: 'invalid', field: 'spec.controls', message: 'required: the control ids (or globs) the exception covers' });
+  let vulnerabilities: string[] | undefined;
+  const isWaiver = spec.vulnerabilities !== undefined && spec.vulnerabilities !== null;
+  if (isWaiver) {
+    vulnerabilities =
+      validateList(d, 'spec.vulnerabilities', spec.vulnerabilities, (id) =>
+        VULN_ID_PATTERN.test(id) ? undefined : `"${id}" is not a vulnerability id (e.g. CVE-2021-44228, GHSA-jfh8-c2jp-5v3q, GO-2024-2687)`,
+      ) ?? [];
+    if (spec.controls !== undefined && spec.controls !== null) {
+      d.issues.push({ state: 'invalid', field: 'spec.controls', message: 'an exception names controls or vulnerabilities, not both: write two exceptions' });
+    }
+  } else if (spec.controls === undefined || spec.controls === null) {
+    if (isObject(o.spec)) d.issues.push({ state: 'invalid', field: 'spec.controls', message: 'required: the control ids (or globs) the exception covers, or spec.vulnerabilities for a vulnerability waiver' });
   } else {
     controls =
       validateList(d, 'spec.controls', spec.controls, (id) => {
@@ -326,14 +349,29 @@ function parseOne(r: Resource, policy: ExceptionPolicy, knownControl: (id: strin
 
   // match
   const match: ExceptionMatch = {};
-  if (spec.match === undefined || spec.match === null) {
+  if (isWaiver) {
+    // A waiver may be for a vulnerability wherever it is found; spec.match.packages narrows it.
+    if (spec.match !== undefined && spec.match !== null) {
+      if (!isObject(spec.match)) d.issues.push({ state: 'invalid', field: 'spec.match', message: 'must be a mapping with packages' });
+      else {
+        for (const k of Object.keys(spec.match)) {
+          if (k !== 'packages') d.issues.push({ state: 'invalid', field: child('spec.match', k), message: 'a vulnerability waiver matches packages only (spec.match.packages: purls without version, globs, or names)' });
+        }
+        const packages = validateList(d, 'spec.match.packages', spec.match.packages, (s) =>
+          PACKAGE_PATTERN.test(s) ? undefined : `"${s}" is not a purl (pkg:npm/lodash), a glob over purls, or a package name`,
+        );
+        if (packages) match.packages = packages;
+      }
+    }
+  } else if (spec.match === undefined || spec.match === null) {
     if (isObject(o.spec)) d.issues.push({ state: 'invalid', field: 'spec.match', message: 'required: namespaces, kinds, names and/or selector' });
   } else if (!isObject(spec.match)) {
     d.issues.push({ state: 'invalid', field: 'spec.match', message: 'must be a mapping with namespaces, kinds, names and/or selector' });
   } else {
     const m = spec.match;
     for (const k of Object.keys(m)) {
-      if (!MATCH_FIELDS.includes(k)) d.issues.push({ state: 'invalid', field: child('spec.match', k), message: `unknown field (the criteria are ${MATCH_FIELDS.join(', ')})` });
+      if (k === 'packages') d.issues.push({ state: 'invalid', field: child('spec.match', k), message: 'packages applies to vulnerability waivers (spec.vulnerabilities), not to controls' });
+      else if (!MATCH_FIELDS.includes(k)) d.issues.push({ state: 'invalid', field: child('spec.match', k), message: `unknown field (the criteria are ${MATCH_FIELDS.join(', ')})` });
     }
     const namespaces = validateList(d, 'spec.match.namespaces', m.namespaces, (s) => (NAME_PATTERN.test(s) ? undefined : `"${s}" is not a namespace name or glob`));
     const kinds = validateList(d, 'spec.match.kinds', m.kinds, (s) => (KIND_RE.test(s) ? undefined : `"${s}" is not a kind (kinds are written as in the manifest, e.g. Deployment)`));
@@ -423,6 +461,7 @@ function parseOne(r: Resource, policy: ExceptionPolicy, knownControl: (id: strin
     name: name ?? '<unnamed>',
     ...(namespace !== undefined ? { namespace } : {}),
     controls,
+    ...(vulnerabilities !== undefined ? { vulnerabilities } : {}),
     match,
     justification,
     ...(approvedBy !== undefined ? { approvedBy } : {}),
@@ -643,6 +682,13 @@ export interface ReviewOptions {
 /** Why an exception is broader than an exception should be (empty when it is narrow). */
 export function breadthProblems(e: ComplianceException, catalog?: readonly { id: string; family: string }[]): { field: string; message: string }[] {
   const out: { field: string; message: string }[] = [];
+  if (e.vulnerabilities !== undefined) {
+    // A waiver names its vulnerabilities exactly (no globs); one without packages covers them wherever found.
+    (e.match.packages ?? []).forEach((p, i) => {
+      if (/^\*+$/.test(p)) out.push({ field: `spec.match.packages[${i}]`, message: `"${p}" covers every package: leave spec.match out instead, or name the packages` });
+    });
+    return out;
+  }
   const wildcardOnly = (list: readonly string[] | undefined): boolean => list !== undefined && list.length > 0 && list.every((p) => /^\*+$/.test(p));
   const hasNamespace = e.namespace !== undefined || (e.match.namespaces !== undefined && !wildcardOnly(e.match.namespaces));
   const hasName = e.match.names !== undefined && !wildcardOnly(e.match.names);
