@@ -6,7 +6,9 @@ import { exceptionsCommand } from './exceptions.js';
 import { frameworksCommand } from './frameworks.js';
 import { installCommand } from './install.js';
 import { scanCommand } from './scan.js';
+import { sbomCommand } from './sbom.js';
 import { serveCommand } from './serve.js';
+import { vulnCommand } from './vuln.js';
 import { EXIT_USAGE, UsageError } from './util.js';
 
 export function buildProgram(): Command {
@@ -32,6 +34,8 @@ Get started:
   kubecomply explain pss-privileged         why a control matters and how to fix it
   kubecomply frameworks show pci-dss        a framework requirement by requirement
   kubecomply exceptions check exceptions/   expired, unapproved, over-broad exceptions
+  kubecomply sbom generate image.tar        an SBOM of an image archive (CycloneDX or SPDX)
+  kubecomply vuln scan bom.json             known vulnerabilities, from an offline index
   kubecomply serve --self-signed            try the admission webhook locally
   kubecomply install -n kubecomply          manifests that run it in a cluster`,
     );
@@ -41,6 +45,8 @@ Get started:
   program.addCommand(frameworksCommand());
   program.addCommand(exceptionsCommand());
   program.addCommand(admissionCommand());
+  program.addCommand(sbomCommand());
+  program.addCommand(vulnCommand());
   program.addCommand(serveCommand());
   program.addCommand(installCommand());
   program.addCommand(
