@@ -54,7 +54,8 @@ export const isAlphaCode = (c: number): boolean => (c >= 65 && c <= 90) || (c >=
  * `introduced: "0"` range always starts before any version a component can have.
  */
 export function isZeroSentinel(s: string): boolean {
-  return s === '0' || (s.length > 1 && s.trim() === '0');
+  // Only padded strings can trim to "0": test the ends before allocating (this runs on every comparison).
+  return s === '0' || (s.length > 1 && (s.charCodeAt(0) <= 32 || s.charCodeAt(s.length - 1) <= 32) && s.trim() === '0');
 }
 
 /** Wrap a comparator so that the "0" sentinel sorts first and identical strings short-circuit. */
