@@ -125,6 +125,9 @@ function countComponents(s: Sbom): number {
   return n;
 }
 
+const FORMAT_NAMES: Record<string, string> = { cyclonedx: 'CycloneDX', spdx: 'SPDX' };
+const ENCODING_NAMES: Record<string, string> = { json: 'JSON', xml: 'XML', 'tag-value': 'tag-value', 'json-ld': 'JSON-LD' };
+
 async function validate(files: string[], flags: { format: string; quiet?: boolean; color: boolean }): Promise<number> {
   const p = painter(flags.color && useColor(process.stdout));
   const results: Record<string, unknown>[] = [];
@@ -144,7 +147,7 @@ async function validate(files: string[], flags: { format: string; quiet?: boolea
     try {
       const r = await validateSbom(text, file);
       results.push({ file, ...r });
-      const what = `${r.format} ${r.specVersion}`;
+      const what = `${FORMAT_NAMES[r.format] ?? r.format} ${r.specVersion}${r.encoding ? ` ${ENCODING_NAMES[r.encoding] ?? r.encoding}` : ''}`;
       if (r.valid) {
         if (!flags.quiet) lines.push(`${file}: ${p('green', 'valid')} ${what}`);
       } else {
