@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { TOOL } from '../core/version.js';
 import { admissionCommand } from './admission.js';
 import { controlsCommand, explainCommand } from './controls.js';
+import { evidenceCommand } from './evidence.js';
 import { exceptionsCommand } from './exceptions.js';
 import { frameworksCommand } from './frameworks.js';
 import { installCommand } from './install.js';
@@ -47,6 +48,7 @@ Get started:
   program.addCommand(admissionCommand());
   program.addCommand(sbomCommand());
   program.addCommand(vulnCommand());
+  program.addCommand(evidenceCommand());
   program.addCommand(serveCommand());
   program.addCommand(installCommand());
   program.addCommand(

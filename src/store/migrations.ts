@@ -1,0 +1,88 @@
+/**
+ * Versioned schema migrations. Each is applied once, in its own transaction, and recorded in
+ * schema_version. Never edit a released migration: add a new one, so that a database written by an
+ * older kubecomply is upgraded in place and stays readable by a newer one.
+ */
+
+export interface Migration {
+  version: number;
+  name: string;
+  sqlite: string[];
+  postgres: string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'evidence log and key/value settings',
+    sqlite: [
+      `CREATE TABLE evidence (
+         seq INTEGER PRIMARY KEY,
+         kind TEXT NOT NULL,
+         time TEXT NOT NULL,
+         payload TEXT NOT NULL,
+         prev_hash TEXT NOT NULL,
+         hash TEXT NOT NULL
+       )`,
+      `CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+    ],
+    postgres: [
+      `CREATE TABLE evidence (
+         seq BIGINT PRIMARY KEY,
+         kind TEXT NOT NULL,
+         time TEXT NOT NULL,
+         payload TEXT NOT NULL,
+         prev_hash TEXT NOT NULL,
+         hash TEXT NOT NULL
+       )`,
+      `CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'signed evidence checkpoints; evidence indexes',
+    sqlite: [
+      `CREATE TABLE evidence_checkpoint (
+         seq INTEGER PRIMARY KEY,
+         hash TEXT NOT NULL,
+         time TEXT NOT NULL,
+         key_id TEXT NOT NULL,
+         signature TEXT NOT NULL
+       )`,
+      `CREATE INDEX evidence_kind_idx ON evidence (kind, seq)`,
+      `CREATE INDEX evidence_time_idx ON evidence (time)`,
+    ],
+    postgres: [
+      `CREATE TABLE evidence_checkpoint (
+         seq BIGINT PRIMARY KEY,
+         hash TEXT NOT NULL,
+         time TEXT NOT NULL,
+         key_id TEXT NOT NULL,
+         signature TEXT NOT NULL
+       )`,
+      `CREATE INDEX evidence_kind_idx ON evidence (kind, seq)`,
+      `CREATE INDEX evidence_time_idx ON evidence (time)`,
+    ],
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+export const SCHEMA_VERSION_DDL = `CREATE TABLE IF NOT EXISTS schema_version (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at TEXT NOT NULL
+)`;
+
+/** The migrations to apply to go from `current` to `target`; refuses a database newer than this code. */
+export function pendingMigrations(current: number, target: number = LATEST_SCHEMA_VERSION): Migration[] {
+  if (current > LATEST_SCHEMA_VERSION) {
+    throw new Error(
+      `the store's schema version ${current} is newer than this kubecomply knows (${LATEST_SCHEMA_VERSION}); upgrade kubecomply`,
+    );
+  }
+  if (!Number.isInteger(target) || target < 0 || target > LATEST_SCHEMA_VERSION) {
+    throw new Error(`no schema version ${target} (known: 0..${LATEST_SCHEMA_VERSION})`);
+  }
+  return MIGRATIONS.filter((m) => m.version > current && m.version <= target);
+}

@@ -1,0 +1,161 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { LATEST_SCHEMA_VERSION, pendingMigrations, SCHEMA_VERSION_DDL } from './migrations.js';
+import type { AppendBuilder, ChainHead, Checkpoint, EvidenceQuery, EvidenceRecord, OpenOptions, Store } from './types.js';
+
+interface EvidenceRow {
+  seq: number;
+  kind: string;
+  time: string;
+  payload: string;
+  prev_hash: string;
+  hash: string;
+}
+
+interface CheckpointRow {
+  seq: number;
+  hash: string;
+  time: string;
+  key_id: string;
+  signature: string;
+}
+
+function toRecord(r: EvidenceRow): EvidenceRecord {
+  return { seq: Number(r.seq), kind: r.kind, time: r.time, payload: JSON.parse(r.payload), prevHash: r.prev_hash, hash: r.hash };
+}
+
+function toCheckpoint(r: CheckpointRow): Checkpoint {
+  return { seq: Number(r.seq), hash: r.hash, time: r.time, keyId: r.key_id, signature: r.signature };
+}
+
+/** The embedded store: one SQLite file in WAL mode; appends under BEGIN IMMEDIATE. */
+export class SqliteStore implements Store {
+  readonly backend = 'sqlite' as const;
+  private constructor(
+    private readonly db: Database.Database,
+    readonly location: string,
+  ) {}
+
+  static async open(file: string, opts: OpenOptions = {}): Promise<SqliteStore> {
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const db = new Database(file, { timeout: 30_000 });
+    try {
+      db.pragma('journal_mode = WAL');
+      // FULL: a committed append survives power loss too, not only a killed process.
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    const store = new SqliteStore(db, file);
+    const m = opts.migrate ?? true;
+    if (m !== false) await store.migrate(m === true ? LATEST_SCHEMA_VERSION : m);
+    return store;
+  }
+
+  async schemaVersion(): Promise<number> {
+    const t = this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).get();
+    if (!t) return 0;
+    const r = this.db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
+    return r.v ?? 0;
+  }
+
+  async migrate(target: number = LATEST_SCHEMA_VERSION): Promise<number> {
+    // Each migration in its own IMMEDIATE transaction: concurrent openers serialise, and re-read the version.
+    for (;;) {
+      const applied = this.db
+        .transaction(() => {
+          this.db.exec(SCHEMA_VERSION_DDL);
+          const current = (this.db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
+          const next = pendingMigrations(current, target)[0];
+          if (!next) return false;
+          for (const sql of next.sqlite) this.db.exec(sql);
+          this.db
+            .prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)')
+            .run(next.version, next.name, new Date().toISOString());
+          return true;
+        })
+        .immediate();
+      if (!applied) break;
+    }
+    return this.schemaVersion();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async appendEvidence(build: AppendBuilder): Promise<EvidenceRecord> {
+    const tx = this.db.transaction(() => {
+      const head = this.db.prepare('SELECT seq, hash FROM evidence ORDER BY seq DESC LIMIT 1').get() as ChainHead | undefined;
+      const { record, checkpoint } = build(head ? { seq: Number(head.seq), hash: head.hash } : undefined);
+      this.db
+        .prepare('INSERT INTO evidence (seq, kind, time, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(record.seq, record.kind, record.time, JSON.stringify(record.payload), record.prevHash, record.hash);
+      if (checkpoint) this.insertCheckpoint(checkpoint);
+      return record;
+    });
+    return tx.immediate();
+  }
+
+  async listEvidence(q: EvidenceQuery = {}): Promise<EvidenceRecord[]> {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.afterSeq !== undefined) {
+      where.push('seq > ?');
+      args.push(q.afterSeq);
+    }
+    if (q.kind !== undefined) {
+      where.push('kind = ?');
+      args.push(q.kind);
+    }
+    if (q.since !== undefined) {
+      where.push('time >= ?');
+      args.push(q.since);
+    }
+    let sql = `SELECT seq, kind, time, payload, prev_hash, hash FROM evidence${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`;
+    if (q.limit !== undefined) {
+      sql += ' LIMIT ?';
+      args.push(q.limit);
+    }
+    return (this.db.prepare(sql).all(...args) as EvidenceRow[]).map(toRecord);
+  }
+
+  async headEvidence(): Promise<ChainHead | undefined> {
+    const r = this.db.prepare('SELECT seq, hash FROM evidence ORDER BY seq DESC LIMIT 1').get() as ChainHead | undefined;
+    return r ? { seq: Number(r.seq), hash: r.hash } : undefined;
+  }
+
+  private insertCheckpoint(c: Checkpoint): boolean {
+    const r = this.db
+      .prepare('INSERT INTO evidence_checkpoint (seq, hash, time, key_id, signature) VALUES (?, ?, ?, ?, ?) ON CONFLICT (seq) DO NOTHING')
+      .run(c.seq, c.hash, c.time, c.keyId, c.signature);
+    return r.changes > 0;
+  }
+
+  async addCheckpoint(c: Checkpoint): Promise<boolean> {
+    return this.insertCheckpoint(c);
+  }
+
+  async listCheckpoints(): Promise<Checkpoint[]> {
+    return (this.db.prepare('SELECT seq, hash, time, key_id, signature FROM evidence_checkpoint ORDER BY seq').all() as CheckpointRow[]).map(
+      toCheckpoint,
+    );
+  }
+
+  async getValue(key: string): Promise<string | undefined> {
+    const r = this.db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined;
+    return r?.value;
+  }
+
+  async setValue(key: string, value: string): Promise<void> {
+    this.db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  /** Direct SQL, for tests and maintenance. */
+  exec(sql: string): void {
+    this.db.exec(sql);
+  }
+}
