@@ -7,12 +7,13 @@
 import { BUILTIN_CONTROLS } from '../controls/index.js';
 import { selectControls } from '../controls/select.js';
 import { prepareEngine, selectActive } from '../core/engine.js';
-import { dig, Inventory, isObject, resourceName } from '../core/inventory.js';
+import { dig, extractPodSpecs, isObject, resourceName } from '../core/inventory.js';
 import { CLUSTER_SCOPED_KINDS, isWorkloadKind, POD_SPEC_LOCATIONS } from '../core/kinds.js';
 import { asArray, asObject } from '../core/podspec.js';
-import type { Control, Finding, JsonObject, ObjectMeta, Resource, ScanConfig } from '../core/types.js';
+import type { CheckContext, Control, InventoryView, JsonObject, ObjectMeta, PodSpecRef, Resource, ScanConfig, Violation } from '../core/types.js';
 import { metaOf } from './request.js';
-import type { AdmissionRequest } from './types.js';
+import { firstLine } from './format.js';
+import type { AdmissionRequest, AdmissionViolation } from './types.js';
 
 export interface CatalogSelection {
   /** Controls evaluated at admission (scope 'resource', active at the configured Pod Security level and version). */
@@ -174,14 +175,118 @@ export function ephemeralPod(req: AdmissionRequest): { object: JsonObject; oldOb
   };
 }
 
-/** Runs the selected controls on one resource with the scan engine. */
-export function compileCatalog(controls: readonly Control[], config: ScanConfig): (r: Resource) => { findings: Finding[]; errors: string[] } {
-  // The scan's engine, prepared once for these controls and this configuration.
+const EMPTY: readonly never[] = Object.freeze([]);
+
+/**
+ * The inventory of one admission request: the object under review, alone. It answers every query
+ * exactly as `new Inventory([r])` would (the same keys, the same label-index semantics), without
+ * building the indexes: resource-scoped controls only read their target's pod specs.
+ */
+export class SingleResourceInventory implements InventoryView {
+  readonly resources: readonly Resource[];
+  private labelKeys: Map<string, number> | undefined;
+  private memos: Map<string, unknown> | undefined;
+
+  constructor(private readonly r: Resource) {
+    this.resources = [r];
+  }
+
+  byKind(kind: string): readonly Resource[] {
+    return kind === this.r.kind ? this.resources : EMPTY;
+  }
+
+  inNamespace(namespace: string): readonly Resource[] {
+    return this.r.namespace !== undefined && namespace === this.r.namespace ? this.resources : EMPTY;
+  }
+
+  namespaces(): readonly string[] {
+    return this.r.namespace !== undefined ? [this.r.namespace] : EMPTY;
+  }
+
+  get(kind: string, namespace: string | undefined, name: string): Resource | undefined {
+    const r = this.r;
+    return kind === r.kind && (namespace ?? '') === (r.namespace ?? '') && name === r.name ? r : undefined;
+  }
+
+  withLabel(key: string, value?: string): readonly Resource[] {
+    if (!this.labelKeys) {
+      // Inventory's label index: the resource under `k` and under `k=String(v)` for every label (twice
+      // under one key when a label's key is another's `k=v`, as there).
+      const keys = new Map<string, number>();
+      const labels = this.r.metadata.labels;
+      if (isObject(labels)) {
+        for (const [k, v] of Object.entries(labels)) {
+          for (const ik of [k, `${k}=${String(v)}`]) keys.set(ik, (keys.get(ik) ?? 0) + 1);
+        }
+      }
+      this.labelKeys = keys;
+    }
+    const n = this.labelKeys.get(value === undefined ? key : `${key}=${value}`) ?? 0;
+    return n === 0 ? EMPTY : n === 1 ? this.resources : new Array<Resource>(n).fill(this.r);
+  }
+
+  podSpecsOf(r: Resource): readonly PodSpecRef[] {
+    return (r.podSpecs ??= extractPodSpecs(r));
+  }
+
+  memo<T>(key: string, build: () => T): T {
+    const memos = (this.memos ??= new Map());
+    if (memos.has(key)) return memos.get(key) as T;
+    const v = build();
+    memos.set(key, v);
+    return v;
+  }
+}
+
+/**
+ * Runs the selected controls on one resource: appends what they find to `out` (as violations, with
+ * the control's one-line fix) and returns the errors of controls that failed. Gating (isActive) and
+ * the per-kind control lists are those of the scan engine (`prepareEngine`), computed once; each
+ * request then runs its kind's controls in the engine's order by the engine's rules — a scope
+ * predicate that throws leaves the resource in scope, a check that throws is an error worded as the
+ * engine words it — without the bookkeeping a scan needs and one object does not (evaluation counts
+ * per control, Finding records, the inventory's indexes). test/admission/scan-equivalence.test.ts
+ * holds the result to `kubecomply scan`'s findings.
+ */
+export function compileCatalog(controls: readonly Control[], config: ScanConfig): (r: Resource, out: AdmissionViolation[]) => readonly string[] {
   const engine = prepareEngine(controls, config);
-  const kinds = new Set(engine.activeControls.flatMap((c) => c.appliesTo));
-  return (r) => {
-    if (!kinds.has(r.kind) && !kinds.has('*')) return { findings: [], errors: [] };
-    const result = engine.run(new Inventory([r]));
-    return { findings: result.findings, errors: result.diagnostics.length === 0 ? [] : result.diagnostics.filter((d) => d.level === 'error').map((d) => d.message) };
+  const active = engine.activeControls;
+  const fixes = new Map<Control, string>(active.map((c) => [c, firstLine(c.remediation)]));
+  // The engine's per-kind order: the controls that name the kind, then those that apply to every kind.
+  const isWildcard = (c: Control): boolean => c.appliesTo.includes('*');
+  const wildcard = active.filter(isWildcard);
+  const byKind = new Map<string, readonly Control[]>();
+  for (const c of active) {
+    if (isWildcard(c)) continue;
+    for (const k of c.appliesTo) if (!byKind.has(k)) byKind.set(k, [...active.filter((x) => !isWildcard(x) && x.appliesTo.includes(k)), ...wildcard]);
+  }
+  return (r, out) => {
+    const list = byKind.get(r.kind) ?? wildcard;
+    if (list.length === 0) return EMPTY;
+    const ctx: CheckContext = { config, inventory: new SingleResourceInventory(r) };
+    let errors: string[] | undefined;
+    for (let k = 0; k < list.length; k++) {
+      const c = list[k];
+      if (c.inScope !== undefined) {
+        let applies: boolean;
+        try {
+          applies = c.inScope(r, ctx);
+        } catch {
+          applies = true;
+        }
+        if (!applies) continue;
+      }
+      let violations: readonly Violation[];
+      try {
+        violations = c.check(r, ctx);
+      } catch (e) {
+        (errors ??= []).push(`control ${c.id} failed on ${r.kind}/${r.name}: ${e instanceof Error ? e.message : String(e)}`);
+        continue;
+      }
+      if (violations.length === 0) continue;
+      const fix = fixes.get(c)!;
+      for (let v = 0; v < violations.length; v++) out.push({ id: c.id, severity: c.severity, path: violations[v].path, message: violations[v].message, fix });
+    }
+    return errors ?? EMPTY;
   };
 }

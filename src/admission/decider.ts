@@ -12,7 +12,7 @@ import type { AdmissionMode, AdmissionSettings, Control, JsonObject, Resource, S
 import { SEVERITY_RANK } from '../core/types.js';
 import { coversControl, exceptionKey, findException, matchesResource, type ExceptionStatus } from '../policy/exceptions.js';
 import { compileCatalog, ephemeralPod, selectAdmissionControls, toResource, updateIsJudged } from './catalog.js';
-import { clip, firstLine, MAX_ANNOTATION, MAX_DENY_CHARS, MAX_DETAILS, MAX_DENY_LINES, MAX_WARNING, MAX_WARNINGS, oneLine } from './format.js';
+import { clip, MAX_ANNOTATION, MAX_DENY_CHARS, MAX_DETAILS, MAX_DENY_LINES, MAX_WARNING, MAX_WARNINGS, oneLine } from './format.js';
 import { compileGuards, findGuard, requestName } from './guards.js';
 import { metaOf, parseReview } from './request.js';
 import { compileAdministrators } from './roles.js';
@@ -69,20 +69,34 @@ interface Group {
   items: Judged[];
 }
 
+interface RankedGroup extends Group {
+  /** The highest severity rank among its items. */
+  rank: number;
+}
+
+const NO_GROUPS: readonly Group[] = Object.freeze([]);
+const NO_ERRORS: readonly string[] = Object.freeze([]);
+
 /** Groups by id, the most severe first (stable otherwise: safeguards, then the catalog's order). */
-function groupById(items: readonly Judged[]): Group[] {
-  const out: Group[] = [];
-  const at = new Map<string, Group>();
-  for (const v of items) {
-    let g = at.get(v.id);
-    if (!g) {
-      at.set(v.id, (g = { id: v.id, items: [] }));
-      out.push(g);
+function groupById(items: readonly Judged[]): readonly Group[] {
+  if (items.length === 0) return NO_GROUPS;
+  const out: RankedGroup[] = [];
+  let last: RankedGroup | undefined;
+  for (let k = 0; k < items.length; k++) {
+    const v = items[k];
+    const r = SEVERITY_RANK[v.severity];
+    // A control's findings come together, so the group is nearly always the last one; else a short scan.
+    let g = last !== undefined && last.id === v.id ? last : undefined;
+    for (let j = 0; g === undefined && j < out.length; j++) if (out[j].id === v.id) g = out[j];
+    if (g === undefined) out.push((g = { id: v.id, items: [v], rank: r }));
+    else {
+      g.items.push(v);
+      if (r > g.rank) g.rank = r;
     }
-    g.items.push(v);
+    last = g;
   }
-  const rank = (g: Group): number => Math.max(...g.items.map((i) => SEVERITY_RANK[i.severity]));
-  return out.map((g, i) => ({ g, i, r: rank(g) })).sort((a, b) => b.r - a.r || a.i - b.i).map((x) => x.g);
+  // Array.prototype.sort is stable: equal ranks keep their first appearance's order.
+  return out.length === 1 ? out : out.sort((a, b) => b.rank - a.rank);
 }
 
 function located(v: AdmissionViolation): string {
@@ -147,28 +161,76 @@ function exceptedWarning(g: Group): string {
   return clip(`kubecomply: [${g.id}] allowed by ${exceptionNote(first.exception!)}: ${located(first)}${more}`, MAX_WARNING);
 }
 
-/** A JSON list of findings for the audit log, as many as fit. */
+/**
+ * `{"control":…,"path":…,"message":` of a details entry, by control id and path: both come from a
+ * small set (the catalog's ids, interned paths), so each prefix is written once. Bounded: custom
+ * controls may report paths built from the object.
+ */
+const entryPrefixes = new Map<string, Map<string, string>>();
+let entryPrefixCount = 0;
+const MAX_ENTRY_PREFIXES = 4096;
+
+function entryPrefix(id: string, path: string): string {
+  let byPath = entryPrefixes.get(id);
+  let p = byPath?.get(path);
+  if (p !== undefined) return p;
+  p = path ? `{"control":${JSON.stringify(id)},"path":${JSON.stringify(path)},"message":` : `{"control":${JSON.stringify(id)},"message":`;
+  if (entryPrefixCount >= MAX_ENTRY_PREFIXES) {
+    entryPrefixes.clear();
+    entryPrefixCount = 0;
+    byPath = undefined;
+  }
+  if (byPath === undefined) entryPrefixes.set(id, (byPath = new Map()));
+  byPath.set(path, p);
+  entryPrefixCount++;
+  return p;
+}
+
+/**
+ * A JSON list of findings for the audit log, as many as fit: `[{"control":…,"path":…,"message":…,
+ * "exception":…},…,{"more":N}]`. Written as text — the same text as JSON.stringify of the entries
+ * (the same keys in the same order, strings quoted by JSON.stringify) — without building them.
+ */
 function details(items: readonly Judged[]): string {
-  // Each entry is serialised once; the list is their join (the same text as JSON.stringify of the array).
-  const out: string[] = [];
+  let text = '[';
   let size = 2;
   for (let i = 0; i < items.length; i++) {
     const v = items[i];
     // JSON escapes control characters itself: the message needs no cleaning here, only a length cap.
-    const entry = { control: v.id, ...(v.path ? { path: v.path } : {}), message: clip(v.message, 300), ...(v.exception ? { exception: exceptionKey(v.exception.exception) } : {}) };
-    const text = JSON.stringify(entry);
-    if (size + text.length + 1 > MAX_DETAILS - 40) {
-      out.push(JSON.stringify({ more: items.length - i }));
+    const message = JSON.stringify(clip(v.message, 300));
+    const tail = v.exception ? `${message},"exception":${JSON.stringify(exceptionKey(v.exception.exception))}}` : `${message}}`;
+    const prefix = entryPrefix(v.id, v.path);
+    const length = prefix.length + tail.length;
+    if (size + length + 1 > MAX_DETAILS - 40) {
+      text += `${i > 0 ? ',' : ''}{"more":${items.length - i}}`;
       break;
     }
-    out.push(text);
-    size += text.length + 1;
+    text += i > 0 ? `,${prefix}${tail}` : `${prefix}${tail}`;
+    size += length + 1;
   }
-  return `[${out.join(',')}]`;
+  return `${text}]`;
+}
+
+/** The distinct values, in first-appearance order. */
+function distinct(values: readonly string[]): string[] {
+  if (values.length <= 1) return values.slice();
+  return [...new Set(values)];
 }
 
 function csv(values: readonly string[]): string {
-  return clip([...new Set(values)].join(','), MAX_ANNOTATION);
+  return clip(distinct(values).join(','), MAX_ANNOTATION);
+}
+
+/** The ids of the violations, distinct, in order. */
+function idsOf(items: readonly Judged[]): string[] {
+  const out: string[] = [];
+  let last: string | undefined;
+  for (let k = 0; k < items.length; k++) {
+    const id = items[k].id;
+    if (id !== last && !out.includes(id)) out.push(id);
+    last = id;
+  }
+  return out;
 }
 
 /** The kind an exception matches for a CONNECT request: the object connected to. */
@@ -189,7 +251,6 @@ export function createDecider(opts: DeciderOptions): Decider {
     );
   }
   const runCatalog = compileCatalog(selection.controls, config);
-  const fixes = new Map(selection.controls.map((c) => [c.id, firstLine(c.remediation)]));
   const guards = compileGuards(admission, config);
   const roles = compileAdministrators(admission.administrators);
   const now = opts.now ?? ((): Date => new Date());
@@ -264,12 +325,13 @@ export function createDecider(opts: DeciderOptions): Decider {
     const admin = roles.isAdministrator(req.user);
     const name = requestName(req);
 
-    const violations: AdmissionViolation[] = [...guards({ req, namespace, name })];
+    const fromGuards = guards({ req, namespace, name });
+    const violations: Judged[] = fromGuards.length === 0 ? [] : fromGuards.slice();
 
     // The catalog: the object as it will be stored, for CREATE and for UPDATEs that change what is judged.
     let target: Resource | undefined;
     let skipped: string | undefined;
-    const errors: string[] = [];
+    let errors: readonly string[] = NO_ERRORS;
     const isPodKind = req.kind.group === '' && (req.kind.kind === 'Pod' || req.kind.kind === 'EphemeralContainers');
     if ((req.operation === 'CREATE' || req.operation === 'UPDATE') && req.object) {
       let object: JsonObject = req.object;
@@ -294,11 +356,7 @@ export function createDecider(opts: DeciderOptions): Decider {
       }
       target = toResource(object, kind, namespace);
       if (judged) {
-        const r = runCatalog(target);
-        errors.push(...r.errors);
-        for (const f of r.findings) {
-          violations.push({ id: f.control.id, severity: f.control.severity, path: f.path, message: f.message, fix: fixes.get(f.control.id) ?? firstLine(f.control.remediation) });
-        }
+        errors = runCatalog(target, violations);
       }
     }
 
@@ -334,18 +392,21 @@ export function createDecider(opts: DeciderOptions): Decider {
       }
     }
 
-    const effective = judgedList.filter((v) => !v.exception);
-    const excepted = judgedList.filter((v) => v.exception);
-    const denying = effective.filter((v) => v.severity !== 'info');
+    // Without exceptions in play (the common case) every violation is effective: no copies.
+    const anyExcepted = used.length > 0;
+    const effective = anyExcepted ? judgedList.filter((v) => !v.exception) : judgedList;
+    const excepted: Judged[] = anyExcepted ? judgedList.filter((v) => v.exception) : [];
+    let denying = false;
+    for (let k = 0; k < effective.length && !denying; k++) denying = effective[k].severity !== 'info';
     // Warnings reach the person at the keyboard; controllers and nodes (system:…) only log them.
     const humanAdmin = admin && !req.user.username.startsWith('system:');
     // Safeguards describe what administrators are there to do: for them, they are recorded, not warned.
-    const adminFindings = admin ? effective.filter((v) => !findGuard(v.id)) : [];
+    const adminFindings = admin && effective.length > 0 ? effective.filter((v) => !findGuard(v.id)) : [];
 
     let result: ReviewResultKind;
     let allowed = true;
     if (admin) result = adminFindings.length === 0 ? 'allowed' : humanAdmin && mode !== 'audit' ? 'warned' : 'audited';
-    else if (mode === 'enforce' && denying.length > 0) {
+    else if (mode === 'enforce' && denying) {
       result = 'denied';
       allowed = false;
     } else if (effective.length > 0) result = mode === 'audit' ? 'audited' : 'warned';
@@ -355,14 +416,14 @@ export function createDecider(opts: DeciderOptions): Decider {
       return errorAnswer(apiVersion, req.uid, mode, errors.join('; '), 500, 'InternalError', req.dryRun, req.kind.kind, req.operation);
     }
 
-    const groups = groupById(effective);
-    const exceptedGroups = groupById(excepted);
+    // Grouped only when a deny message or warnings need the groups.
+    const groups = !allowed || (result === 'warned' && !admin) ? groupById(effective) : NO_GROUPS;
     const warnings: string[] = [];
     if (mode !== 'audit' && (!admin || humanAdmin)) {
       if (admin) for (const g of groupById(adminFindings)) warnings.push(warningFor(g, 'kubecomply: administrator override: '));
       else if (result === 'warned') for (const g of groups) warnings.push(warningFor(g, 'kubecomply: '));
-      else if (result === 'denied') for (const g of groups.filter((x) => x.items.every((i) => i.severity === 'info'))) warnings.push(warningFor(g, 'kubecomply: '));
-      for (const g of exceptedGroups) warnings.push(exceptedWarning(g));
+      else if (result === 'denied') for (const g of groups) if (g.items.every((i) => i.severity === 'info')) warnings.push(warningFor(g, 'kubecomply: '));
+      if (anyExcepted) for (const g of groupById(excepted)) warnings.push(exceptedWarning(g));
     }
     if (warnings.length > MAX_WARNINGS) {
       const rest = warnings.length - (MAX_WARNINGS - 1);
@@ -371,14 +432,17 @@ export function createDecider(opts: DeciderOptions): Decider {
     if (errors.length > 0 && (allowed || admin)) warnings.push(clip(oneLine(`kubecomply: some controls could not run: ${errors.join('; ')}`), MAX_WARNING));
 
     const annotations: Record<string, string> = { decision: result, mode, role: admin ? 'administrator' : 'user' };
-    if (effective.length > 0) annotations.violations = csv(effective.map((v) => v.id));
+    const judgedIds = judgedList.length > 0 ? idsOf(judgedList) : [];
+    if (effective.length > 0) annotations.violations = clip((anyExcepted ? idsOf(effective) : judgedIds).join(','), MAX_ANNOTATION);
     if (judgedList.length > 0) annotations.details = details(judgedList);
-    if (excepted.length > 0) {
+    if (anyExcepted && excepted.length > 0) {
       annotations.excepted = csv(excepted.map((v) => `${v.id}=${exceptionKey(v.exception!.exception)}`));
       annotations.exceptions = csv(used);
     }
-    const unhonoured = judgedList.flatMap((v) => (v.unhonoured ?? []).map((u) => `${u.key}=${u.state}`));
-    if (unhonoured.length > 0) annotations['exceptions-not-honoured'] = csv(unhonoured);
+    if (judgedList.length > 0 && opts.exceptions) {
+      const unhonoured = judgedList.flatMap((v) => (v.unhonoured ?? []).map((u) => `${u.key}=${u.state}`));
+      if (unhonoured.length > 0) annotations['exceptions-not-honoured'] = csv(unhonoured);
+    }
     if (skipped) annotations.skipped = clip(skipped, MAX_ANNOTATION);
     if (errors.length > 0) annotations.error = clip(oneLine(errors.join('; ')), MAX_ANNOTATION);
     if (exceptionsError) annotations['exceptions-error'] = clip(oneLine(exceptionsError), MAX_ANNOTATION);
@@ -396,8 +460,8 @@ export function createDecider(opts: DeciderOptions): Decider {
       mode,
       result,
       // For administrators the safeguards are not violations (their audit annotations still name them).
-      controls: [...new Set((admin ? judgedList.filter((v) => !findGuard(v.id)) : judgedList).map((v) => v.id))],
-      exceptions: [...new Set(used)],
+      controls: admin ? judgedIds.filter((id) => !findGuard(id)) : judgedIds,
+      exceptions: distinct(used),
       dryRun: req.dryRun,
       kind: req.kind.kind,
       operation: req.operation,

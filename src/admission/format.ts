@@ -39,9 +39,24 @@ export function oneLine(s: string): string {
 /** Cuts `s` to `max` code points, ending with "…" when cut. */
 export function clip(s: string, max: number): string {
   if (s.length <= max) return s;
-  const cps = Array.from(s);
-  if (cps.length <= max) return s;
-  return cps.slice(0, max - 1).join('').trimEnd() + '…';
+  if (max < 2) {
+    const cps = Array.from(s);
+    return cps.length <= max ? s : cps.slice(0, max - 1).join('').trimEnd() + '…';
+  }
+  // Code points as Array.from counts them (a surrogate pair is one, a lone surrogate one), without the array.
+  let cut = -1;
+  let count = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    count++;
+    if (count === max - 1) cut = i + 1;
+    if (count > max) return s.slice(0, cut).trimEnd() + '…';
+  }
+  return s;
 }
 
 /**

@@ -119,7 +119,19 @@ export interface GuardInput {
   name: string;
 }
 
-const API_EXTENSION_RESOURCES: ReadonlySet<string> = new Set([
+/** `group/name` pairs, by group: a lookup without building the pair's string per request. */
+function byGroup(pairs: readonly string[]): ReadonlyMap<string, ReadonlySet<string>> {
+  const m = new Map<string, Set<string>>();
+  for (const p of pairs) {
+    const i = p.indexOf('/');
+    const g = p.slice(0, i);
+    if (!m.has(g)) m.set(g, new Set());
+    m.get(g)!.add(p.slice(i + 1));
+  }
+  return m;
+}
+
+const API_EXTENSION_RESOURCES = byGroup([
   'apiextensions.k8s.io/customresourcedefinitions',
   'admissionregistration.k8s.io/validatingwebhookconfigurations',
   'admissionregistration.k8s.io/mutatingwebhookconfigurations',
@@ -129,7 +141,7 @@ const API_EXTENSION_RESOURCES: ReadonlySet<string> = new Set([
   'admissionregistration.k8s.io/mutatingadmissionpolicybindings',
   'apiregistration.k8s.io/apiservices',
 ]);
-const API_EXTENSION_KINDS: ReadonlySet<string> = new Set([
+const API_EXTENSION_KINDS = byGroup([
   'apiextensions.k8s.io/CustomResourceDefinition',
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
   'admissionregistration.k8s.io/MutatingWebhookConfiguration',
@@ -202,6 +214,7 @@ function push(out: AdmissionViolation[] | undefined, id: string, path: string, m
 const ROLE_FIX = 'list the verbs, resources and API groups explicitly, without escalate, bind or impersonate';
 
 const NONE: readonly AdmissionViolation[] = Object.freeze([]);
+const NO_OBJECTS: readonly (JsonObject | undefined)[] = Object.freeze([]);
 
 /**
  * The safeguards compiled for one configuration. `check` returns what a user's request violates
@@ -235,7 +248,7 @@ export function compileGuards(admission: AdmissionSettings, config: ScanConfig):
     let out: AdmissionViolation[] | undefined;
 
     // 1. The Kubernetes API itself.
-    if (API_EXTENSION_RESOURCES.has(`${req.resource.group}/${resource}`) || API_EXTENSION_KINDS.has(`${group}/${kind}`)) {
+    if (API_EXTENSION_RESOURCES.get(req.resource.group)?.has(resource) || API_EXTENSION_KINDS.get(group)?.has(kind)) {
       out = push(out, 'admission-api-extension', '', `users may not change the Kubernetes API: ${what(req, name)}`);
     }
 
@@ -287,7 +300,7 @@ export function compileGuards(admission: AdmissionSettings, config: ScanConfig):
     }
 
     // 5. System components and nodes.
-    const labelled = op === 'DELETE' ? [req.oldObject] : op === 'UPDATE' ? [req.object, req.oldObject] : op === 'CREATE' ? [req.object] : [];
+    const labelled = selectors.length === 0 ? NO_OBJECTS : op === 'DELETE' ? [req.oldObject] : op === 'UPDATE' ? [req.object, req.oldObject] : op === 'CREATE' ? [req.object] : NO_OBJECTS;
     for (const o of labelled) {
       const hit = systemLabels(o);
       if (hit) {

@@ -62,6 +62,18 @@ function gvr(v: unknown): GroupVersionResource | undefined {
   return { group: asString(v.group) ?? '', version: asString(v.version) ?? '', resource: v.resource };
 }
 
+const STRING_FIELDS = ['subResource', 'name', 'namespace'] as const;
+
+/** What is wrong with request.object or request.oldObject, if anything. */
+function objectProblem(f: 'object' | 'oldObject', o: JsonObject, kind: string): string | undefined {
+  if (o.kind !== undefined && o.kind !== kind && !(f === 'oldObject' && kind === 'EphemeralContainers' && o.kind === 'Pod')) {
+    return `request.${f} is of kind ${describe(o.kind)}, but request.kind is ${JSON.stringify(kind)}`;
+  }
+  if (o.apiVersion !== undefined && typeof o.apiVersion !== 'string') return `request.${f}.apiVersion must be a string`;
+  if (o.metadata !== undefined && o.metadata !== null && !isObject(o.metadata)) return `request.${f}.metadata must be an object`;
+  return undefined;
+}
+
 export function parseReview(body: unknown): ParsedReview {
   if (!isObject(body)) {
     const hint = typeof body === 'string' ? ' (a string: parse the JSON body first)' : '';
@@ -97,9 +109,11 @@ export function parseReview(body: unknown): ParsedReview {
   if (!kind) return invalid(`request.kind ${r.kind === undefined ? 'is missing' : 'must be {group, version, kind} with a kind'}`);
   partial.kind = kind;
   if (r.resource !== undefined && r.resource !== null && !gvr(r.resource)) return invalid('request.resource must be {group, version, resource}');
-  const resource = gvr(r.resource) ?? { group: kind.group, version: kind.version, resource: pluralOf(kind.kind) };
+  const given = gvr(r.resource);
+  const resource = given ?? { group: kind.group, version: kind.version, resource: pluralOf(kind.kind) };
   partial.resource = resource;
-  for (const f of ['subResource', 'name', 'namespace'] as const) {
+  for (let i = 0; i < STRING_FIELDS.length; i++) {
+    const f = STRING_FIELDS[i];
     if (r[f] !== undefined && r[f] !== null && typeof r[f] !== 'string') return invalid(`request.${f} must be a string, got ${describe(r[f])}`);
   }
   if (r.dryRun !== undefined && r.dryRun !== null && typeof r.dryRun !== 'boolean') return invalid(`request.dryRun must be a boolean, got ${describe(r.dryRun)}`);
@@ -119,22 +133,15 @@ export function parseReview(body: unknown): ParsedReview {
 
   const object = r.object;
   const oldObject = r.oldObject;
-  for (const [f, v] of [['object', object], ['oldObject', oldObject]] as const) {
-    if (v !== undefined && v !== null && !isObject(v)) return invalid(`request.${f} must be an object, got ${describe(v)}`);
-  }
+  if (object !== undefined && object !== null && !isObject(object)) return invalid(`request.object must be an object, got ${describe(object)}`);
+  if (oldObject !== undefined && oldObject !== null && !isObject(oldObject)) return invalid(`request.oldObject must be an object, got ${describe(oldObject)}`);
   const obj = isObject(object) ? object : undefined;
   const old = isObject(oldObject) ? oldObject : undefined;
   if ((operation === 'CREATE' || operation === 'UPDATE') && !obj) return invalid(`request.object is required for ${operation}`);
   if (operation === 'UPDATE' && !old) return invalid('request.oldObject is required for UPDATE');
   // The object must be of the kind the request names (the API server sends it in that version).
-  for (const [f, o] of [['object', obj], ['oldObject', old]] as const) {
-    if (!o) continue;
-    if (o.kind !== undefined && o.kind !== kind.kind && !(f === 'oldObject' && kind.kind === 'EphemeralContainers' && o.kind === 'Pod')) {
-      return invalid(`request.${f} is of kind ${describe(o.kind)}, but request.kind is ${JSON.stringify(kind.kind)}`);
-    }
-    if (o.apiVersion !== undefined && typeof o.apiVersion !== 'string') return invalid(`request.${f}.apiVersion must be a string`);
-    if (o.metadata !== undefined && o.metadata !== null && !isObject(o.metadata)) return invalid(`request.${f}.metadata must be an object`);
-  }
+  const wrong = (obj && objectProblem('object', obj, kind.kind)) || (old && objectProblem('oldObject', old, kind.kind));
+  if (wrong) return invalid(wrong);
 
   return {
     ok: true,
@@ -151,7 +158,7 @@ export function parseReview(body: unknown): ParsedReview {
       object: obj,
       oldObject: old,
       dryRun: r.dryRun === true,
-      resourceGiven: gvr(r.resource) !== undefined,
+      resourceGiven: given !== undefined,
     },
   };
 }

@@ -42,7 +42,8 @@ export function compileAdministrators(admins: AdmissionSettings['administrators'
       const ns = rest.slice(0, i);
       const name = rest.slice(i + 1);
       if (name.includes(':')) return false;
-      if (exactSas.has(`${ns}:${name}`)) return true;
+      // `rest` is `${ns}:${name}` (name has no colon).
+      if (exactSas.has(rest)) return true;
       return sas.some((p) => p.ns(ns) && p.name(name));
     },
   };

@@ -87,6 +87,9 @@ describe('exceptions at admission', async () => {
     assert.equal(a.auditAnnotations.exceptions, 'billing/legacy-billing-privileged');
     assert.equal(a.auditAnnotations['exceptions-not-honoured'], 'billing/legacy-billing-escalation=expired,billing/legacy-billing-unapproved=unapproved');
     assert.equal(a.auditAnnotations.violations, 'pss-allow-privilege-escalation');
+    const details = JSON.parse(a.auditAnnotations.details) as { control: string; exception?: string }[];
+    assert.deepEqual(details.map((e) => [e.control, e.exception]), [['pss-privileged', 'billing/legacy-billing-privileged'], ['pss-allow-privilege-escalation', undefined]]);
+    assert.equal(a.auditAnnotations.details, JSON.stringify(details), 'the details annotation is JSON.stringify text');
     assert.deepEqual(r.outcome.exceptions, ['billing/legacy-billing-privileged']);
     assert.deepEqual(r.outcome.controls, ['pss-privileged', 'pss-allow-privilege-escalation']);
   });
