@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { TOOL } from '../core/version.js';
 import { admissionCommand } from './admission.js';
+import { auditCommand } from './audit.js';
 import { controlsCommand, explainCommand } from './controls.js';
 import { evidenceCommand } from './evidence.js';
 import { exceptionsCommand } from './exceptions.js';
@@ -37,6 +38,8 @@ Get started:
   kubecomply exceptions check exceptions/   expired, unapproved, over-broad exceptions
   kubecomply sbom generate image.tar        an SBOM of an image archive (CycloneDX or SPDX)
   kubecomply vuln scan bom.json             known vulnerabilities, from an offline index
+  kubecomply audit analyze audit.log        attacker behaviour in Kubernetes audit logs (MITRE ATT&CK)
+  kubecomply evidence verify                prove the evidence log intact
   kubecomply serve --self-signed            try the admission webhook locally
   kubecomply install -n kubecomply          manifests that run it in a cluster`,
     );
@@ -48,6 +51,7 @@ Get started:
   program.addCommand(admissionCommand());
   program.addCommand(sbomCommand());
   program.addCommand(vulnCommand());
+  program.addCommand(auditCommand());
   program.addCommand(evidenceCommand());
   program.addCommand(serveCommand());
   program.addCommand(installCommand());
