@@ -30,11 +30,14 @@ interface ImageUse {
   pullPolicyField: string;
 }
 
-const usesCache = new WeakMap<PodSpecRef, ImageUse[]>();
+// Cached on the pod spec itself, not in a WeakMap: at admission every request makes short-lived pod specs,
+// and WeakMap entries (ephemerons) make each young-generation GC copy and re-scan them.
+const USES = Symbol('imageUses');
+type WithUses = PodSpecRef & { [USES]?: ImageUse[] };
 
 /** Every image of a pod spec whose reference is a non-empty string (nothing to judge otherwise). */
 function imagesOf(ref: PodSpecRef): ImageUse[] {
-  let out = usesCache.get(ref);
+  let out = (ref as WithUses)[USES];
   if (out) return out;
   out = [];
   for (const c of containersOf(ref)) {
@@ -67,7 +70,7 @@ function imagesOf(ref: PodSpecRef): ImageUse[] {
       pullPolicyField: 'pullPolicy',
     });
   }
-  usesCache.set(ref, out);
+  (ref as WithUses)[USES] = out;
   return out;
 }
 

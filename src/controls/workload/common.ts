@@ -54,12 +54,16 @@ export interface HostPathVolume {
   path: string;
 }
 
-const hostPathIndex = new WeakMap<PodSpecRef, HostPathVolume[]>();
+// Cached on the pod spec itself, not in WeakMaps: admission makes short-lived pod specs per request, and
+// WeakMap entries (ephemerons) make every young-generation GC copy and re-scan them.
+const HOST_PATHS = Symbol('hostPathVolumes');
+const MOUNTS = Symbol('mountsByVolume');
+type Indexed = PodSpecRef & { [HOST_PATHS]?: HostPathVolume[]; [MOUNTS]?: Map<string, MountUse[]> };
 const NO_HOST_PATHS: HostPathVolume[] = [];
 
 /** Every hostPath volume whose path is a non-empty string (built once per pod spec). */
 export function hostPathVolumes(ref: PodSpecRef): readonly HostPathVolume[] {
-  let out = hostPathIndex.get(ref);
+  let out = (ref as Indexed)[HOST_PATHS];
   if (out) return out;
   const vols = asArray(ref.spec.volumes);
   for (let i = 0; i < vols.length; i++) {
@@ -71,7 +75,7 @@ export function hostPathVolumes(ref: PodSpecRef): readonly HostPathVolume[] {
     (out ??= []).push({ index: i, name: typeof v.name === 'string' ? v.name : String(i), raw: String(hp.path), path });
   }
   out ??= NO_HOST_PATHS;
-  hostPathIndex.set(ref, out);
+  (ref as Indexed)[HOST_PATHS] = out;
   return out;
 }
 
@@ -83,11 +87,9 @@ export interface MountUse {
   readOnly: boolean;
 }
 
-const mountIndex = new WeakMap<PodSpecRef, Map<string, MountUse[]>>();
-
 /** The containers (init, regular, ephemeral) that mount each volume, by volume name. */
 export function mountsByVolume(ref: PodSpecRef): Map<string, MountUse[]> {
-  let m = mountIndex.get(ref);
+  let m = (ref as Indexed)[MOUNTS];
   if (m) return m;
   m = new Map();
   for (const c of containersOf(ref)) {
@@ -99,7 +101,7 @@ export function mountsByVolume(ref: PodSpecRef): Map<string, MountUse[]> {
       list.push({ container: c, mountPath: typeof o.mountPath === 'string' ? o.mountPath : '', readOnly: o.readOnly === true });
     }
   }
-  mountIndex.set(ref, m);
+  (ref as Indexed)[MOUNTS] = m;
   return m;
 }
 
