@@ -3,6 +3,7 @@ import { TOOL } from '../core/version.js';
 import { admissionCommand } from './admission.js';
 import { auditCommand } from './audit.js';
 import { controlsCommand, explainCommand } from './controls.js';
+import { craCommand } from './cra.js';
 import { evidenceCommand } from './evidence.js';
 import { exceptionsCommand } from './exceptions.js';
 import { frameworksCommand } from './frameworks.js';
@@ -40,6 +41,7 @@ Get started:
   kubecomply vuln scan bom.json             known vulnerabilities, from an offline index
   kubecomply audit analyze audit.log        attacker behaviour in Kubernetes audit logs (MITRE ATT&CK)
   kubecomply evidence verify                prove the evidence log intact
+  kubecomply cra cases                      EU CRA vulnerability cases and their reporting deadlines
   kubecomply serve --self-signed            try the admission webhook locally
   kubecomply install -n kubecomply          manifests that run it in a cluster`,
     );
@@ -53,6 +55,7 @@ Get started:
   program.addCommand(vulnCommand());
   program.addCommand(auditCommand());
   program.addCommand(evidenceCommand());
+  program.addCommand(craCommand());
   program.addCommand(serveCommand());
   program.addCommand(installCommand());
   program.addCommand(

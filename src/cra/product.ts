@@ -4,6 +4,7 @@
  * components, management UI, CLI tools, applications).
  *
  * ```yaml
+ * apiVersion: kubecomply.io/v1alpha1   # optional (lets `kubecomply scan` recognise and skip the file)
  * kind: Product                       # optional
  * name: acme-platform
  * version: 2.3.0
@@ -177,6 +178,8 @@ export function parseProduct(text: string, file: string): Product {
   };
 
   if (doc.kind !== undefined && doc.kind !== 'Product') err(doc, 'kind', 'kind', `expected "Product", got ${JSON.stringify(doc.kind)}`);
+  // Optional, so that \`kubecomply scan\` of a directory holding product.yaml recognises and skips it.
+  if (doc.apiVersion !== undefined && doc.apiVersion !== 'kubecomply.io/v1alpha1') err(doc, 'apiVersion', 'apiVersion', `expected "kubecomply.io/v1alpha1", got ${JSON.stringify(doc.apiVersion)}`);
   const name = str(doc, 'name', 'name', true);
   const version = str(doc, 'version', 'version', true);
 

@@ -73,6 +73,11 @@ export function classifyDocument(value: unknown, docNo: number): Classified {
     });
     return out;
   }
+  // kubecomply's own descriptions that are not cluster objects (the CRA product model, examples/cra/).
+  if (apiVersion.startsWith('kubecomply.io/') && kind === 'Product') {
+    out.problems.push({ level: 'note', code: 'kubecomply-config', message: `${kind} (${apiVersion}) is a kubecomply product description (see "kubecomply cra"), not a cluster object; skipped` });
+    return out;
+  }
   // API messages that are not stored objects: admission requests (examples/admission/), audit events, reviews.
   if (/^(admission|audit|authentication|authorization)\.k8s\.io\//.test(apiVersion) && /^(AdmissionReview|Event|EventList|TokenReview|SubjectAccessReview|SelfSubjectAccessReview|LocalSubjectAccessReview|SelfSubjectRulesReview|SelfSubjectReview)$/.test(kind)) {
     out.problems.push({ level: 'note', code: 'api-message', message: `${kind} (${apiVersion}) is an API message, not a cluster object; skipped` });

@@ -64,6 +64,58 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX evidence_time_idx ON evidence (time)`,
     ],
   },
+  {
+    version: 3,
+    name: 'CRA products, case snapshots and append-only case events',
+    sqlite: [
+      `CREATE TABLE cra_product (
+         name TEXT PRIMARY KEY,
+         version TEXT NOT NULL,
+         updated_at TEXT NOT NULL,
+         data TEXT NOT NULL
+       )`,
+      `CREATE TABLE cra_case (
+         id TEXT PRIMARY KEY,
+         state TEXT NOT NULL,
+         updated_at TEXT NOT NULL,
+         events INTEGER NOT NULL,
+         data TEXT NOT NULL
+       )`,
+      `CREATE TABLE cra_case_event (
+         case_id TEXT NOT NULL REFERENCES cra_case (id),
+         seq INTEGER NOT NULL,
+         type TEXT NOT NULL,
+         at TEXT NOT NULL,
+         data TEXT NOT NULL,
+         PRIMARY KEY (case_id, seq)
+       )`,
+      `CREATE INDEX cra_case_state_idx ON cra_case (state)`,
+    ],
+    postgres: [
+      `CREATE TABLE cra_product (
+         name TEXT PRIMARY KEY,
+         version TEXT NOT NULL,
+         updated_at TEXT NOT NULL,
+         data TEXT NOT NULL
+       )`,
+      `CREATE TABLE cra_case (
+         id TEXT PRIMARY KEY,
+         state TEXT NOT NULL,
+         updated_at TEXT NOT NULL,
+         events INTEGER NOT NULL,
+         data TEXT NOT NULL
+       )`,
+      `CREATE TABLE cra_case_event (
+         case_id TEXT NOT NULL REFERENCES cra_case (id),
+         seq INTEGER NOT NULL,
+         type TEXT NOT NULL,
+         at TEXT NOT NULL,
+         data TEXT NOT NULL,
+         PRIMARY KEY (case_id, seq)
+       )`,
+      `CREATE INDEX cra_case_state_idx ON cra_case (state)`,
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,10 +1,12 @@
 import pg from 'pg';
 import { LATEST_SCHEMA_VERSION, pendingMigrations, SCHEMA_VERSION_DDL } from './migrations.js';
-import type { AppendBuilder, ChainHead, Checkpoint, EvidenceQuery, EvidenceRecord, OpenOptions, Store } from './types.js';
+import { StoreConflictError } from './types.js';
+import type { AppendBuilder, CaseEventRecord, CaseRecord, ChainHead, Checkpoint, EvidenceQuery, EvidenceRecord, OpenOptions, ProductRecord, Store } from './types.js';
 
 /** pg_advisory_xact_lock keys (arbitrary constants, one per purpose). */
 const LOCK_MIGRATE = 0x6b63_0001;
 const LOCK_EVIDENCE = 0x6b63_0002;
+const LOCK_CASES = 0x6b63_0003;
 
 interface EvidenceRow {
   seq: string;
@@ -30,6 +32,15 @@ function toRecord(r: EvidenceRow): EvidenceRecord {
 function toCheckpoint(r: CheckpointRow): Checkpoint {
   return { seq: Number(r.seq), hash: r.hash, time: r.time, keyId: r.key_id, signature: r.signature };
 }
+
+const toCase = (r: { id: string; state: string; updated_at: string; events: number | string; data: string }): CaseRecord => ({
+  id: r.id,
+  state: r.state,
+  updatedAt: r.updated_at,
+  events: Number(r.events),
+  data: JSON.parse(r.data),
+});
+const toProduct = (r: { name: string; version: string; updated_at: string; data: string }): ProductRecord => ({ name: r.name, version: r.version, updatedAt: r.updated_at, data: JSON.parse(r.data) });
 
 /** The URL without its password, for messages. */
 export function redactUrl(url: string): string {
@@ -182,6 +193,55 @@ export class PostgresStore implements Store {
 
   async setValue(key: string, value: string): Promise<void> {
     await this.pool.query('INSERT INTO kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+  }
+
+  async saveCase(snapshot: CaseRecord, events: readonly CaseEventRecord[], expectedEvents: number): Promise<void> {
+    await this.tx(LOCK_CASES, async (c) => {
+      const cur = await c.query('SELECT events FROM cra_case WHERE id = $1', [snapshot.id]);
+      const have = cur.rows[0] ? Number(cur.rows[0].events) : 0;
+      if (have !== expectedEvents) {
+        throw new StoreConflictError(`case ${snapshot.id} was changed concurrently (has ${have} events, expected ${expectedEvents}); reload and retry`);
+      }
+      await c.query(
+        'INSERT INTO cra_case (id, state, updated_at, events, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, events = excluded.events, data = excluded.data',
+        [snapshot.id, snapshot.state, snapshot.updatedAt, snapshot.events, JSON.stringify(snapshot.data)],
+      );
+      for (const e of events) {
+        await c.query('INSERT INTO cra_case_event (case_id, seq, type, at, data) VALUES ($1, $2, $3, $4, $5)', [snapshot.id, e.seq, e.type, e.at, JSON.stringify(e.data)]);
+      }
+    });
+  }
+
+  async getCase(id: string): Promise<CaseRecord | undefined> {
+    const r = await this.pool.query('SELECT id, state, updated_at, events, data FROM cra_case WHERE id = $1', [id]);
+    return r.rows[0] ? toCase(r.rows[0]) : undefined;
+  }
+
+  async listCases(): Promise<CaseRecord[]> {
+    const r = await this.pool.query('SELECT id, state, updated_at, events, data FROM cra_case ORDER BY id COLLATE "C"');
+    return r.rows.map(toCase);
+  }
+
+  async listCaseEvents(caseId: string): Promise<CaseEventRecord[]> {
+    const r = await this.pool.query('SELECT case_id, seq, type, at, data FROM cra_case_event WHERE case_id = $1 ORDER BY seq', [caseId]);
+    return r.rows.map((x: { case_id: string; seq: number; type: string; at: string; data: string }) => ({ caseId: x.case_id, seq: Number(x.seq), type: x.type, at: x.at, data: JSON.parse(x.data) }));
+  }
+
+  async saveProduct(p: ProductRecord): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO cra_product (name, version, updated_at, data) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at, data = excluded.data',
+      [p.name, p.version, p.updatedAt, JSON.stringify(p.data)],
+    );
+  }
+
+  async getProduct(name: string): Promise<ProductRecord | undefined> {
+    const r = await this.pool.query('SELECT name, version, updated_at, data FROM cra_product WHERE name = $1', [name]);
+    return r.rows[0] ? toProduct(r.rows[0]) : undefined;
+  }
+
+  async listProducts(): Promise<ProductRecord[]> {
+    const r = await this.pool.query('SELECT name, version, updated_at, data FROM cra_product ORDER BY name COLLATE "C"');
+    return r.rows.map(toProduct);
   }
 
   /** Direct SQL, for tests and maintenance. */

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { LATEST_SCHEMA_VERSION, pendingMigrations, SCHEMA_VERSION_DDL } from './migrations.js';
-import type { AppendBuilder, ChainHead, Checkpoint, EvidenceQuery, EvidenceRecord, OpenOptions, Store } from './types.js';
+import { StoreConflictError } from './types.js';
+import type { AppendBuilder, CaseEventRecord, CaseRecord, ChainHead, Checkpoint, EvidenceQuery, EvidenceRecord, OpenOptions, ProductRecord, Store } from './types.js';
 
 interface EvidenceRow {
   seq: number;
@@ -28,6 +29,33 @@ function toRecord(r: EvidenceRow): EvidenceRecord {
 function toCheckpoint(r: CheckpointRow): Checkpoint {
   return { seq: Number(r.seq), hash: r.hash, time: r.time, keyId: r.key_id, signature: r.signature };
 }
+
+interface CaseRow {
+  id: string;
+  state: string;
+  updated_at: string;
+  events: number;
+  data: string;
+}
+
+interface CaseEventRow {
+  case_id: string;
+  seq: number;
+  type: string;
+  at: string;
+  data: string;
+}
+
+interface ProductRow {
+  name: string;
+  version: string;
+  updated_at: string;
+  data: string;
+}
+
+const toCase = (r: CaseRow): CaseRecord => ({ id: r.id, state: r.state, updatedAt: r.updated_at, events: Number(r.events), data: JSON.parse(r.data) });
+const toCaseEvent = (r: CaseEventRow): CaseEventRecord => ({ caseId: r.case_id, seq: Number(r.seq), type: r.type, at: r.at, data: JSON.parse(r.data) });
+const toProduct = (r: ProductRow): ProductRecord => ({ name: r.name, version: r.version, updatedAt: r.updated_at, data: JSON.parse(r.data) });
 
 /** The embedded store: one SQLite file in WAL mode; appends under BEGIN IMMEDIATE. */
 export class SqliteStore implements Store {
@@ -152,6 +180,52 @@ export class SqliteStore implements Store {
 
   async setValue(key: string, value: string): Promise<void> {
     this.db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  async saveCase(snapshot: CaseRecord, events: readonly CaseEventRecord[], expectedEvents: number): Promise<void> {
+    const tx = this.db.transaction(() => {
+      const cur = this.db.prepare('SELECT events FROM cra_case WHERE id = ?').get(snapshot.id) as { events: number } | undefined;
+      const have = cur ? Number(cur.events) : 0;
+      if (have !== expectedEvents) {
+        throw new StoreConflictError(`case ${snapshot.id} was changed concurrently (has ${have} events, expected ${expectedEvents}); reload and retry`);
+      }
+      this.db
+        .prepare(
+          'INSERT INTO cra_case (id, state, updated_at, events, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, events = excluded.events, data = excluded.data',
+        )
+        .run(snapshot.id, snapshot.state, snapshot.updatedAt, snapshot.events, JSON.stringify(snapshot.data));
+      const ins = this.db.prepare('INSERT INTO cra_case_event (case_id, seq, type, at, data) VALUES (?, ?, ?, ?, ?)');
+      for (const e of events) ins.run(snapshot.id, e.seq, e.type, e.at, JSON.stringify(e.data));
+    });
+    tx.immediate();
+  }
+
+  async getCase(id: string): Promise<CaseRecord | undefined> {
+    const r = this.db.prepare('SELECT id, state, updated_at, events, data FROM cra_case WHERE id = ?').get(id) as CaseRow | undefined;
+    return r ? toCase(r) : undefined;
+  }
+
+  async listCases(): Promise<CaseRecord[]> {
+    return (this.db.prepare('SELECT id, state, updated_at, events, data FROM cra_case ORDER BY id').all() as CaseRow[]).map(toCase);
+  }
+
+  async listCaseEvents(caseId: string): Promise<CaseEventRecord[]> {
+    return (this.db.prepare('SELECT case_id, seq, type, at, data FROM cra_case_event WHERE case_id = ? ORDER BY seq').all(caseId) as CaseEventRow[]).map(toCaseEvent);
+  }
+
+  async saveProduct(p: ProductRecord): Promise<void> {
+    this.db
+      .prepare('INSERT INTO cra_product (name, version, updated_at, data) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at, data = excluded.data')
+      .run(p.name, p.version, p.updatedAt, JSON.stringify(p.data));
+  }
+
+  async getProduct(name: string): Promise<ProductRecord | undefined> {
+    const r = this.db.prepare('SELECT name, version, updated_at, data FROM cra_product WHERE name = ?').get(name) as ProductRow | undefined;
+    return r ? toProduct(r) : undefined;
+  }
+
+  async listProducts(): Promise<ProductRecord[]> {
+    return (this.db.prepare('SELECT name, version, updated_at, data FROM cra_product ORDER BY name').all() as ProductRow[]).map(toProduct);
   }
 
   /** Direct SQL, for tests and maintenance. */

@@ -73,6 +73,55 @@ export interface Store {
 
   getValue(key: string): Promise<string | undefined>;
   setValue(key: string, value: string): Promise<void>;
+
+  // CRA (schema v3). The store keeps the data as opaque JSON; src/cra/repository.ts gives it meaning.
+  /**
+   * Atomically upserts the case snapshot and appends `events` (seq expected.events+1 …). Fails with
+   * StoreConflictError when the stored case does not have exactly `expectedEvents` events (another writer won).
+   */
+  saveCase(snapshot: CaseRecord, events: readonly CaseEventRecord[], expectedEvents: number): Promise<void>;
+  getCase(id: string): Promise<CaseRecord | undefined>;
+  /** Every case, by id. */
+  listCases(): Promise<CaseRecord[]>;
+  /** A case's events in seq order (append-only: never updated or deleted). */
+  listCaseEvents(caseId: string): Promise<CaseEventRecord[]>;
+  saveProduct(product: ProductRecord): Promise<void>;
+  getProduct(name: string): Promise<ProductRecord | undefined>;
+  listProducts(): Promise<ProductRecord[]>;
+}
+
+export interface CaseRecord {
+  id: string;
+  state: string;
+  updatedAt: string;
+  /** The number of events the snapshot reflects. */
+  events: number;
+  /** The case snapshot (any JSON value). */
+  data: unknown;
+}
+
+export interface CaseEventRecord {
+  caseId: string;
+  /** 1, 2, 3 … per case. */
+  seq: number;
+  type: string;
+  at: string;
+  data: unknown;
+}
+
+export interface ProductRecord {
+  name: string;
+  version: string;
+  updatedAt: string;
+  data: unknown;
+}
+
+/** A concurrent writer changed the case first; reload and retry. */
+export class StoreConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreConflictError';
+  }
 }
 
 export interface OpenOptions {

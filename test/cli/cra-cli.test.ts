@@ -1,0 +1,242 @@
+/**
+ * `kubecomply cra …` end to end: the examples/cra/README.md walkthrough on the example product, with a temp SQLite
+ * store, a temp vulnerability index holding one OSV record for the bundled runc, and KUBECOMPLY_NOW.
+ *
+ * Runs the built CLI (npm run build first). Until `cra` is registered in src/cli/main.ts, the built craCommand() is
+ * added to the built program by a small harness with main()'s error handling.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { checkCsafVexProfile, parseVex } from '../../src/cra/vex.js';
+import { validateCsaf, validateCycloneDx16, validateOpenVex } from '../cra/fixtures.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { startPostgres } from '../helpers/postgres.js';
+import { tempDir, writeTree } from '../helpers/tmp.js';
+
+const dist = (p: string): string => JSON.stringify(pathToFileURL(path.resolve('dist', p)).href);
+const HARNESS = `
+import { CommanderError } from 'commander';
+import { buildProgram } from ${dist('cli/main.js')};
+import { craCommand } from ${dist('cli/cra.js')};
+import { UsageError } from ${dist('cli/util.js')};
+const program = buildProgram();
+if (!program.commands.some((c) => c.name() === 'cra')) program.addCommand(craCommand());
+const override = (c) => { c.exitOverride(); for (const s of c.commands) override(s); };
+override(program);
+try {
+  await program.parseAsync(process.argv.slice(1), { from: 'user' });
+} catch (e) {
+  if (e instanceof CommanderError) process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? 0 : 2;
+  else if (e instanceof UsageError) { process.stderr.write('kubecomply: error: ' + e.message + '\\n'); process.exitCode = 2; }
+  else { process.stderr.write('kubecomply: internal error: ' + (e && e.stack || e) + '\\n'); process.exitCode = 2; }
+}
+`;
+
+function harness(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, ['--input-type=module', '-e', HARNESS, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (b: Buffer) => (stdout += b));
+    c.stderr.on('data', (b: Buffer) => (stderr += b));
+    c.on('error', reject);
+    c.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const registered = /^\s+cra\b/m.test((await runCli(['--help'])).stdout);
+
+const EXAMPLE = path.resolve('examples/cra/product.yaml');
+const work = tempDir('kubecomply-cra-cli-');
+const STORE = path.join(work, 'kubecomply.db');
+const BASE_ENV = { KUBECOMPLY_STORE: STORE, KUBECOMPLY_DATA_DIR: path.join(work, 'data'), KUBECOMPLY_EVIDENCE_KEY: '', KUBECOMPLY_CACHE_DIR: path.join(work, 'cache') };
+
+/** An OSV record naming the runc the container-runtime layer bundles (v1.2.5) in an affected range. */
+const OSV = {
+  schema_version: '1.6.0',
+  id: 'GO-2025-4099',
+  aliases: ['CVE-2025-31133', 'GHSA-9493-h29p-rfm2'],
+  modified: '2025-11-06T00:00:00Z',
+  published: '2025-11-05T00:00:00Z',
+  summary: 'runc container escape via masked path abuse (test record)',
+  database_specific: { severity: 'HIGH' },
+  affected: [{ package: { ecosystem: 'Go', name: 'github.com/opencontainers/runc' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '1.2.0' }, { fixed: '1.2.8' }] }] }],
+  references: [{ type: 'ADVISORY', url: 'https://github.com/opencontainers/runc/security/advisories/GHSA-9493-h29p-rfm2' }],
+};
+writeTree(work, { 'osv/GO-2025-4099.json': JSON.stringify(OSV, null, 2) });
+const DB = path.join(work, 'vuln.db');
+
+function kc(args: string[], now: string, extra: Record<string, string> = {}): Promise<CliResult> {
+  const env = { ...BASE_ENV, KUBECOMPLY_NOW: now, ...extra };
+  return args[0] === 'cra' && !registered ? harness(args, env) : runCli(args, { env });
+}
+
+const ok = (r: CliResult, what: string): void => assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}\n${r.stdout}`);
+
+describe('kubecomply cra: the examples/cra walkthrough', () => {
+  test('classify, product SBOM, case from a scan, exploited, deadlines, draft, VEX, evidence verify', async () => {
+    // 1. classify
+    let r = await kc(['cra', 'classify', EXAMPLE], '2026-12-01T09:00:00Z');
+    ok(r, 'classify');
+    assert.match(r.stdout, /containerd\s+container-runtime\s+important-II\s+Annex III II\.1/);
+    assert.match(r.stdout, /calico .*important-II: NetworkPolicy enforcement/);
+    assert.match(r.stdout, /UNCERTAIN: confirm against the official text/);
+    r = await kc(['cra', 'classify', EXAMPLE, '--format', 'json'], '2026-12-01T09:00:00Z');
+    ok(r, 'classify json');
+    const cls = JSON.parse(r.stdout) as { highest: string; components: { component: string; suggested: { uncertain: boolean } }[] };
+    assert.equal(cls.highest, 'important-II');
+    assert.equal(cls.components.find((c) => c.component === 'kubernetes')!.suggested.uncertain, true);
+
+    // 2. product SBOM
+    const sbomFile = path.join(work, 'product.cdx.json');
+    r = await kc(['cra', 'sbom', EXAMPLE, '-o', sbomFile], '2026-12-01T09:00:00Z');
+    ok(r, 'sbom');
+    const sbom = JSON.parse(readFileSync(sbomFile, 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(validateCycloneDx16(sbom), []);
+    assert.match(readFileSync(sbomFile, 'utf8'), /pkg:golang\/github\.com\/opencontainers\/runc@v1\.2\.5/);
+
+    // 3. the vulnerability index, and cases from a scan (once: the second run finds it open)
+    r = await runCli(['vuln', 'db', 'import', path.join(work, 'osv'), '--db', DB], { env: BASE_ENV });
+    ok(r, 'vuln db import');
+    r = await kc(['cra', 'case', 'open', '-p', EXAMPLE, '--from-scan', '--db', DB], '2026-12-01T09:00:00Z');
+    ok(r, 'case open');
+    assert.match(r.stdout, /opened CASE-0001: GO-2025-4099 .* in github\.com\/opencontainers\/runc v1\.2\.5 \[container-runtime\], severity high/);
+    r = await kc(['cra', 'case', 'open', '-p', EXAMPLE, '--from-scan', '--db', DB], '2026-12-01T09:05:00Z');
+    ok(r, 'case open again');
+    assert.match(r.stdout, /already open: CASE-0001/);
+    r = await kc(['cra', 'case', 'open', '-p', EXAMPLE, '--osv', path.join(work, 'osv/GO-2025-4099.json')], '2026-12-01T09:06:00Z');
+    ok(r, 'case open --osv');
+    assert.match(r.stdout, /0 cases opened, 1 already open/);
+    r = await kc(['cra', 'case', 'open', '-p', EXAMPLE, '--manual', '--id', 'CVE-2026-0001', '--component', 'headlamp', '--summary', 'reported by a researcher'], '2026-12-01T09:07:00Z');
+    ok(r, 'case open --manual');
+    assert.match(r.stdout, /opened CASE-0002: CVE-2026-0001 in headlamp 0\.28\.1 \[management-ui\]/);
+
+    // 4. no clocks yet: cases exits 0
+    r = await kc(['cra', 'cases'], '2026-12-01T09:30:00Z');
+    ok(r, 'cases before exploited');
+
+    // 5. triage, then mark exploited: the three Art. 14(2) deadlines
+    r = await kc(['cra', 'case', 'triage', 'CASE-0001', '--state', 'affected', '--reason', 'runc v1.2.5 is in the affected range', '--by', 'alice@acme.example', '--action', 'Restrict pod creation to trusted users until 2.3.1 ships.'], '2026-12-01T09:40:00Z');
+    ok(r, 'triage');
+    assert.match(r.stdout, /CASE-0001: new → affected/);
+    r = await kc(['cra', 'case', 'triage', 'CASE-0002', '--state', 'not_affected', '--reason', 'no', '--by', 'bob'], '2026-12-01T09:41:00Z');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /needs a justification/);
+    r = await kc(['cra', 'case', 'triage', 'CASE-0002', '--state', 'not_affected', '--justification', 'vulnerable_code_not_in_execute_path', '--reason', 'the plugin is not shipped', '--by', 'bob@acme.example'], '2026-12-01T09:42:00Z');
+    ok(r, 'triage not_affected');
+    r = await kc(['cra', 'case', 'exploited', 'CASE-0001', '--by', 'alice@acme.example', '--reason', 'exploitation reported by a customer', '--at', '2026-12-01T10:00:00Z'], '2026-12-01T10:05:00Z');
+    ok(r, 'exploited');
+
+    r = await kc(['cra', 'cases', '--format', 'json'], '2026-12-01T11:00:00Z');
+    ok(r, 'cases json');
+    const ov = JSON.parse(r.stdout) as { overdue: boolean; cases: { id: string; timeLeft: string | null; deadlines: { stage: string; article: string; due?: string; pending?: string }[] }[] };
+    assert.equal(ov.overdue, false);
+    const c1 = ov.cases.find((c) => c.id === 'CASE-0001')!;
+    assert.deepEqual(
+      c1.deadlines.map((d) => [d.stage, d.article, d.due ?? null]),
+      [
+        ['early_warning', 'Art. 14(2)(a)', '2026-12-02T10:00:00.000Z'],
+        ['notification', 'Art. 14(2)(b)', '2026-12-04T10:00:00.000Z'],
+        ['final_report', 'Art. 14(2)(c)', null],
+      ],
+    );
+    assert.match(c1.deadlines[2]!.pending!, /corrective or mitigating measure/);
+    assert.equal(c1.timeLeft, '23:00:00');
+    r = await kc(['cra', 'cases'], '2026-12-01T11:00:00Z');
+    ok(r, 'cases table');
+    assert.match(r.stdout, /CASE-0001\s+affected\s+GO-2025-4099\s+github\.com\/opencontainers\/runc\s+vulnerability early_warning 2026-12-02T10:00:00\.000Z\s+23:00:00/);
+    // A day and a half later the early warning is overdue: exit 1.
+    r = await kc(['cra', 'cases'], '2026-12-02T22:00:00Z');
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /OVERDUE/);
+
+    // 6. draft the early warning
+    r = await kc(['cra', 'draft', 'CASE-0001', '--stage', 'early-warning', '-p', EXAMPLE], '2026-12-01T11:00:00Z');
+    ok(r, 'draft');
+    assert.match(r.stdout, /Early warning/);
+    assert.match(r.stdout, /Art\. 14\(2\)\(a\)/);
+    assert.match(r.stdout, /DE, AT, NL, FR/);
+    r = await kc(['cra', 'draft', 'CASE-0001', '--stage', 'notification', '-p', EXAMPLE, '--format', 'json'], '2026-12-01T11:00:00Z');
+    ok(r, 'draft json');
+    assert.equal((JSON.parse(r.stdout) as { due: string }).due, '2026-12-04T10:00:00.000Z');
+    r = await kc(['cra', 'draft', 'CASE-0002', '--stage', 'early-warning', '-p', EXAMPLE], '2026-12-01T11:00:00Z');
+    assert.equal(r.code, 2);
+
+    // 7. VEX export in all three formats, validated against the official schemas; import reads them back
+    const vex: Record<string, Record<string, unknown>> = {};
+    for (const f of ['openvex', 'cyclonedx', 'csaf']) {
+      const out = path.join(work, `vex.${f}.json`);
+      r = await kc(['cra', 'vex', 'export', '-p', EXAMPLE, '--format', f, '-o', out], '2026-12-01T11:00:00Z');
+      ok(r, `vex export ${f}`);
+      vex[f] = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
+      assert.equal(parseVex(vex[f]).length, 2, f);
+    }
+    assert.deepEqual(validateOpenVex(vex.openvex), []);
+    assert.deepEqual(validateCycloneDx16(vex.cyclonedx), []);
+    assert.deepEqual(validateCsaf(vex.csaf), []);
+    assert.deepEqual(checkCsafVexProfile(vex.csaf!), []);
+    const st = parseVex(vex.openvex);
+    assert.deepEqual(st.map((s) => s.status).sort(), ['affected', 'not_affected']);
+    r = await kc(['cra', 'vex', 'import', path.join(work, 'vex.openvex.json'), '--dry-run'], '2026-12-01T11:00:00Z');
+    ok(r, 'vex import');
+    assert.match(r.stdout, /CASE-0001: suggests affected/);
+
+    // A second store: the same scan (from the SBOM written in step 2), then the exported VEX pre-triages the new case.
+    const other = { KUBECOMPLY_STORE: path.join(work, 'other.db') };
+    r = await kc(['cra', 'case', 'open', '-p', EXAMPLE, '--from-scan', '--db', DB, '--sbom', sbomFile], '2026-12-01T12:00:00Z', other);
+    ok(r, 'case open --sbom');
+    assert.match(r.stdout, /opened CASE-0001: GO-2025-4099 .* \[container-runtime\]/);
+    r = await kc(['cra', 'vex', 'import', path.join(work, 'vex.openvex.json'), '--by', 'bob@acme.example'], '2026-12-01T12:05:00Z', other);
+    ok(r, 'vex import (apply)');
+    assert.match(r.stdout, /CASE-0001: new → affected/);
+
+    // 8. every case change is in the evidence log, and the chain verifies
+    r = await runCli(['evidence', 'list', '--kind', 'case-transition', '--format', 'json'], { env: BASE_ENV });
+    ok(r, 'evidence list');
+    const recs = JSON.parse(r.stdout) as { payload: { caseId: string; event: { type: string } } }[];
+    assert.deepEqual(
+      recs.map((x) => `${x.payload.caseId}:${x.payload.event.type}`),
+      ['CASE-0001:opened', 'CASE-0002:opened', 'CASE-0001:transition', 'CASE-0002:transition', 'CASE-0001:exploited'],
+    );
+    r = await runCli(['evidence', 'verify'], { env: BASE_ENV });
+    ok(r, 'evidence verify');
+    assert.match(r.stdout, /evidence intact: 5 records/);
+  });
+
+  test('usage errors exit 2', async () => {
+    let r = await kc(['cra', 'case', 'open', '-p', EXAMPLE], '2026-12-01T09:00:00Z');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /exactly one of --from-scan/);
+    r = await kc(['cra', 'classify', path.join(work, 'missing.yaml')], '2026-12-01T09:00:00Z');
+    assert.equal(r.code, 2);
+    r = await kc(['cra', 'case', 'exploited', 'CASE-9999', '--by', 'x', '--store', path.join(work, 'other.db')], '2026-12-01T09:00:00Z');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no case CASE-9999/);
+  });
+});
+
+describe('kubecomply cra on PostgreSQL (--store postgres://…)', () => {
+  test('open, mark exploited, list with deadlines, evidence verify', async () => {
+    const pgServer = await startPostgres();
+    const url = await pgServer.createDatabase();
+    const env = { KUBECOMPLY_STORE: '', KUBECOMPLY_DATA_DIR: path.join(work, 'pgdata') };
+    let r = await kc(['cra', 'case', 'open', '-p', EXAMPLE, '--manual', '--id', 'CVE-2026-0002', '--component', 'containerd', '--store', url], '2026-12-01T09:00:00Z', env);
+    ok(r, 'open');
+    assert.match(r.stdout, /opened CASE-0001: CVE-2026-0002 in containerd 1\.7\.27 \[container-runtime\]/);
+    r = await kc(['cra', 'case', 'exploited', 'CASE-0001', '--by', 'alice@acme.example', '--store', url], '2026-12-01T09:30:00Z', env);
+    ok(r, 'exploited');
+    r = await kc(['cra', 'cases', '--format', 'json', '--store', url], '2026-12-01T10:30:00Z', env);
+    ok(r, 'cases');
+    const doc = JSON.parse(r.stdout) as { cases: { id: string; next: { due: string } }[] };
+    assert.equal(doc.cases[0]!.next.due, '2026-12-02T09:30:00.000Z');
+    r = await kc(['cra', 'cases', '--store', url], '2026-12-05T10:30:00Z', env);
+    assert.equal(r.code, 1);
+    r = await runCli(['evidence', 'verify', '--store', url], { env });
+    ok(r, 'evidence verify');
+    assert.match(r.stdout, /evidence intact: 2 records/);
+  });
+});
