@@ -37,7 +37,7 @@ describe('product.yaml', () => {
     const os = p.components[0]!;
     assert.equal(os.sbomDeclared, 'sboms/os.cdx.json');
     assert.equal(os.sbom, path.join(path.dirname(EXAMPLE), 'sboms/os.cdx.json'));
-    assert.equal(os.line, 15);
+    assert.equal(os.line, 16); // the line of "- name: ubuntu" in examples/cra/product.yaml
     const calico = p.components.find((c) => c.name === 'calico')!;
     assert.equal(calico.classOverride?.class, 'important-II');
     assert.match(calico.classOverride!.reason, /NetworkPolicy/);
