@@ -7,9 +7,35 @@
 export interface Migration {
   version: number;
   name: string;
-  sqlite: string[];
-  postgres: string[];
+  sqlite: readonly string[];
+  postgres: readonly string[];
 }
+
+/** Migration 3's tables: plain SQL that SQLite and PostgreSQL both accept. */
+const CRA_TABLES: readonly string[] = [
+      `CREATE TABLE cra_product (
+         name TEXT PRIMARY KEY,
+         version TEXT NOT NULL,
+         updated_at TEXT NOT NULL,
+         data TEXT NOT NULL
+       )`,
+      `CREATE TABLE cra_case (
+         id TEXT PRIMARY KEY,
+         state TEXT NOT NULL,
+         updated_at TEXT NOT NULL,
+         events INTEGER NOT NULL,
+         data TEXT NOT NULL
+       )`,
+      `CREATE TABLE cra_case_event (
+         case_id TEXT NOT NULL REFERENCES cra_case (id),
+         seq INTEGER NOT NULL,
+         type TEXT NOT NULL,
+         at TEXT NOT NULL,
+         data TEXT NOT NULL,
+         PRIMARY KEY (case_id, seq)
+       )`,
+      `CREATE INDEX cra_case_state_idx ON cra_case (state)`,
+    ];
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -67,54 +93,9 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 3,
     name: 'CRA products, case snapshots and append-only case events',
-    sqlite: [
-      `CREATE TABLE cra_product (
-         name TEXT PRIMARY KEY,
-         version TEXT NOT NULL,
-         updated_at TEXT NOT NULL,
-         data TEXT NOT NULL
-       )`,
-      `CREATE TABLE cra_case (
-         id TEXT PRIMARY KEY,
-         state TEXT NOT NULL,
-         updated_at TEXT NOT NULL,
-         events INTEGER NOT NULL,
-         data TEXT NOT NULL
-       )`,
-      `CREATE TABLE cra_case_event (
-         case_id TEXT NOT NULL REFERENCES cra_case (id),
-         seq INTEGER NOT NULL,
-         type TEXT NOT NULL,
-         at TEXT NOT NULL,
-         data TEXT NOT NULL,
-         PRIMARY KEY (case_id, seq)
-       )`,
-      `CREATE INDEX cra_case_state_idx ON cra_case (state)`,
-    ],
-    postgres: [
-      `CREATE TABLE cra_product (
-         name TEXT PRIMARY KEY,
-         version TEXT NOT NULL,
-         updated_at TEXT NOT NULL,
-         data TEXT NOT NULL
-       )`,
-      `CREATE TABLE cra_case (
-         id TEXT PRIMARY KEY,
-         state TEXT NOT NULL,
-         updated_at TEXT NOT NULL,
-         events INTEGER NOT NULL,
-         data TEXT NOT NULL
-       )`,
-      `CREATE TABLE cra_case_event (
-         case_id TEXT NOT NULL REFERENCES cra_case (id),
-         seq INTEGER NOT NULL,
-         type TEXT NOT NULL,
-         at TEXT NOT NULL,
-         data TEXT NOT NULL,
-         PRIMARY KEY (case_id, seq)
-       )`,
-      `CREATE INDEX cra_case_state_idx ON cra_case (state)`,
-    ],
+    // The same SQL on both backends.
+    sqlite: CRA_TABLES,
+    postgres: CRA_TABLES,
   },
 ];
 

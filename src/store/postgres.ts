@@ -1,37 +1,13 @@
 import pg from 'pg';
 import { LATEST_SCHEMA_VERSION, pendingMigrations, SCHEMA_VERSION_DDL } from './migrations.js';
 import { StoreConflictError } from './types.js';
+import { toCheckpoint, toRecord, type CheckpointRow, type EvidenceRow } from './rows.js';
 import type { AppendBuilder, CaseEventRecord, CaseRecord, ChainHead, Checkpoint, EvidenceQuery, EvidenceRecord, OpenOptions, ProductRecord, Store } from './types.js';
 
 /** pg_advisory_xact_lock keys (arbitrary constants, one per purpose). */
 const LOCK_MIGRATE = 0x6b63_0001;
 const LOCK_EVIDENCE = 0x6b63_0002;
 const LOCK_CASES = 0x6b63_0003;
-
-interface EvidenceRow {
-  seq: string;
-  kind: string;
-  time: string;
-  payload: string;
-  prev_hash: string;
-  hash: string;
-}
-
-interface CheckpointRow {
-  seq: string;
-  hash: string;
-  time: string;
-  key_id: string;
-  signature: string;
-}
-
-function toRecord(r: EvidenceRow): EvidenceRecord {
-  return { seq: Number(r.seq), kind: r.kind, time: r.time, payload: JSON.parse(r.payload), prevHash: r.prev_hash, hash: r.hash };
-}
-
-function toCheckpoint(r: CheckpointRow): Checkpoint {
-  return { seq: Number(r.seq), hash: r.hash, time: r.time, keyId: r.key_id, signature: r.signature };
-}
 
 const toCase = (r: { id: string; state: string; updated_at: string; events: number | string; data: string }): CaseRecord => ({
   id: r.id,

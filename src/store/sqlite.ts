@@ -3,32 +3,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { LATEST_SCHEMA_VERSION, pendingMigrations, SCHEMA_VERSION_DDL } from './migrations.js';
 import { StoreConflictError } from './types.js';
+import { toCheckpoint, toRecord, type CheckpointRow, type EvidenceRow } from './rows.js';
 import type { AppendBuilder, CaseEventRecord, CaseRecord, ChainHead, Checkpoint, EvidenceQuery, EvidenceRecord, OpenOptions, ProductRecord, Store } from './types.js';
-
-interface EvidenceRow {
-  seq: number;
-  kind: string;
-  time: string;
-  payload: string;
-  prev_hash: string;
-  hash: string;
-}
-
-interface CheckpointRow {
-  seq: number;
-  hash: string;
-  time: string;
-  key_id: string;
-  signature: string;
-}
-
-function toRecord(r: EvidenceRow): EvidenceRecord {
-  return { seq: Number(r.seq), kind: r.kind, time: r.time, payload: JSON.parse(r.payload), prevHash: r.prev_hash, hash: r.hash };
-}
-
-function toCheckpoint(r: CheckpointRow): Checkpoint {
-  return { seq: Number(r.seq), hash: r.hash, time: r.time, keyId: r.key_id, signature: r.signature };
-}
 
 interface CaseRow {
   id: string;
