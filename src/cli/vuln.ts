@@ -188,7 +188,7 @@ The index lives at $KUBECOMPLY_CACHE_DIR/vuln.db, else $XDG_CACHE_HOME/kubecompl
           const osv: string[] = [];
           for (const p of paths) ((await looksLikeKev(p)) ? kev : osv).push(p);
           if (osv.length > 0) {
-            const r = db.importOsv(osv, (w) => {
+            const r = await db.importOsvParallel(osv, (w) => {
               warnings++;
               if (!flags.quiet && warnings <= 50) process.stderr.write(`warning: ${w}\n`);
             });

@@ -382,3 +382,68 @@ describe('the index file', () => {
     assert.equal(defaultDbPath({}), path.join(os.homedir(), '.cache', 'kubecomply', 'vuln.db'));
   });
 });
+
+describe('importing on two threads (what `vuln db import` does)', () => {
+  /** Everything an import leaves in the index, in row order, and what it said on the way. */
+  function snapshot(file: string): Record<string, unknown> {
+    const db = VulnDb.open(file, { readonly: true });
+    const raw = (db as unknown as { db: { prepare(sql: string): { all(): unknown[] } } }).db;
+    const out = {
+      advisory: raw.prepare('SELECT rid, id, modified, enc, size, hex(body) AS body FROM advisory ORDER BY rid').all(),
+      affected: raw.prepare('SELECT * FROM affected ORDER BY rowid').all(),
+      alias: raw.prepare('SELECT * FROM alias ORDER BY rowid').all(),
+      kev: raw.prepare('SELECT * FROM kev ORDER BY cve').all(),
+    };
+    db.close();
+    return out;
+  }
+
+  test('the worker path gives the same index, counts and warnings (same order) as one thread', async () => {
+    const dir = tempDir('kc-vuln-par-');
+    // A mix: the fixture tree (bad records, duplicates, YAML, KEV), an all.zip of it, a nested zip, a
+    // newer copy in a later input, a withdrawn one, and a missing path.
+    writeFileSync(path.join(dir, 'all.zip'), zipSync(allZipEntries()));
+    writeTree(path.join(dir, 'more'), {
+      'nested.zip': Buffer.from(zipSync({ 'inner.zip': zipSync({ 'N-1.json': new TextEncoder().encode(rec('N-1', '2024-01-01T00:00:00Z', '1.2.0')) }) })),
+      'GHSA-jfh8-c2jp-5v3q.json': JSON.stringify({ ...JSON.parse(readFileSync(LOG4J, 'utf8')), modified: '2099-01-01T00:00:00Z' }),
+      'W-1.json': rec('N-1', '2099-01-01T00:00:00Z', '1.2.0', { withdrawn: '2099-01-01T00:00:00Z' }),
+    });
+    const inputs = [FIXTURES, path.join(dir, 'all.zip'), path.join(dir, 'more'), path.join(dir, 'missing.json')];
+    const run = async (worker: boolean) => {
+      const file = path.join(dir, `${worker ? 'two' : 'one'}.db`);
+      const db = VulnDb.open(file);
+      const warnings: string[] = [];
+      const r = worker ? await db.importOsvParallel(inputs, (w) => warnings.push(w), { worker: true }) : db.importOsv(inputs, (w) => warnings.push(w));
+      db.close();
+      return { result: { ...r, wall_s: 0, threads: 0 }, threads: r.threads, warnings, index: snapshot(file) };
+    };
+    const one = await run(false);
+    const two = await run(true);
+    assert.ok(one.result.records >= 38 && one.result.withdrawn >= 1 && one.result.kev === 1404, JSON.stringify(one.result));
+    assert.equal(one.threads, 1);
+    assert.equal(two.threads, 2, 'the records were decoded on a worker thread');
+    assert.ok(one.warnings.some((w) => w.includes('missing.json')));
+    assert.deepEqual(two.result, one.result);
+    assert.deepEqual(two.warnings, one.warnings);
+    assert.deepEqual(two.index, one.index);
+  });
+
+  test('a failure while writing rolls the whole import back; the index stays as it was', async () => {
+    const dir = tempDir('kc-vuln-par-');
+    writeTree(dir, { 'A-1.json': rec('A-1', '2024-01-01T00:00:00Z', '1.1.0') });
+    const file = path.join(dir, 'idx.db');
+    const db = VulnDb.open(file);
+    db.importOsv([path.join(dir, 'A-1.json')]);
+    writeFileSync(path.join(dir, 'all.zip'), zipSync(allZipEntries()));
+    let n = 0;
+    await assert.rejects(
+      db.importOsvParallel([path.join(dir, 'all.zip')], () => {
+        if (++n === 1) throw new Error('disk full (simulated by the warning callback)');
+      }, { worker: true }),
+      /disk full/,
+    );
+    assert.equal(db.stats().advisories, 1);
+    assert.equal(db.getAdvisory('A-1')?.id, 'A-1');
+    db.close();
+  });
+});

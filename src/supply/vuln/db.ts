@@ -30,17 +30,20 @@
  * matches advisories of every release of its distro, and the match says so (`releaseUnknown`).
  */
 import Database from 'better-sqlite3';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, fstatSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { scoreCvss } from './cvss.js';
+import { decodePaths, ENC_DEFLATE, inflateRaw, isKevCatalog, recordText, stripBom, type AdvisoryHead, type DecodedRecord, type DecodeSink, type KevCatalog } from './decode.js';
 import { ecosystemBase, ecosystemMatches, indexName, isDistroEcosystem, osvPackageOf } from './ecosystem.js';
-import { checkOsvRecord, evaluateAffected, parseOsvText, type EvaluateOptions, type OsvAffected, type OsvRecord, type OsvSeverity } from './osv.js';
+import { evaluateAffected, type EvaluateOptions, type OsvAffected, type OsvRecord, type OsvSeverity } from './osv.js';
+import { decodeOnWorker } from './import-pool.js';
 import type { CvssScore, MatchTarget, VulnMatch, VulnSeverity } from './types.js';
 import { schemeFor, type VersionScheme } from './versions/index.js';
 
-const SCHEMA_VERSION = '4';
+export { readZip, readZipFile, useFastInflate, type ByteSource, type ZipEntryHandler } from './decode.js';
+
+const SCHEMA_VERSION = '5';
 
 /** Where the index lives unless told otherwise (a cache, like Trivy's DB): $KUBECOMPLY_CACHE_DIR/vuln.db, $XDG_CACHE_HOME/kubecomply/vuln.db, ~/.cache/kubecomply/vuln.db. */
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -69,6 +72,8 @@ export interface ImportResult {
   kev: number;
   /** Problems reported through onWarning. */
   warnings: number;
+  /** 2 when the records were decoded on a worker thread while this one wrote them, else 1. */
+  threads: number;
   wall_s: number;
 }
 
@@ -99,10 +104,6 @@ interface KevRow {
   ransomware: string | null;
 }
 
-/** How an advisory body is stored: UTF-8 JSON text, or that text deflated (raw, as the zip held it). */
-const ENC_JSON = 0;
-const ENC_DEFLATE = 1;
-
 interface StoredBody {
   enc: number;
   body: Buffer | string;
@@ -119,24 +120,6 @@ function decodeBody(row: StoredBody): OsvRecord {
   return JSON.parse(stripBom(text)) as OsvRecord;
 }
 
-/**
- * What an index row keeps of an affected entry: what evaluation and severity read (non-GIT ranges,
- * versions, severity, database_specific.severity). The whole entry stays in the advisory body.
- */
-function matchEntry(a: OsvAffected): string {
-  const e: OsvAffected = {};
-  let ranges = a.ranges;
-  if (ranges && !ranges.every((r) => r.type !== 'GIT' && r.repo === undefined && r.database_specific === undefined)) {
-    ranges = ranges.filter((r) => r.type !== 'GIT').map((r) => ({ type: r.type, events: r.events }));
-  }
-  if (ranges && ranges.length > 0) e.ranges = ranges;
-  if (a.versions && a.versions.length > 0) e.versions = a.versions;
-  if (a.severity) e.severity = a.severity;
-  const ds = isObj(a.database_specific) ? a.database_specific.severity : undefined;
-  if (typeof ds === 'string') e.database_specific = { severity: ds };
-  return JSON.stringify(e);
-}
-
 interface AffectedRow {
   rid: number;
   ecosystem: string;
@@ -145,11 +128,6 @@ interface AffectedRow {
 }
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-
-/** A KEV catalog (CISA known_exploited_vulnerabilities.json) rather than an OSV record. */
-function isKevCatalog(x: unknown): x is { catalogVersion: string; vulnerabilities: Record<string, unknown>[] } {
-  return isObj(x) && typeof x.catalogVersion === 'string' && Array.isArray(x.vulnerabilities) && x.id === undefined && (x.vulnerabilities.length === 0 || (isObj(x.vulnerabilities[0]) && typeof x.vulnerabilities[0].cveID === 'string'));
-}
 
 const GHSA_SEVERITY: Record<string, VulnSeverity> = {
   CRITICAL: 'critical',
@@ -181,6 +159,15 @@ interface SeenRecord {
   /** Advisory row; undefined for a withdrawn copy. */
   rid?: number;
 }
+
+interface ImportRun {
+  t0: number;
+  ctx: ImportContext;
+  sink: DecodeSink;
+}
+
+/** A record's JSON in one canonical spelling (key order as written), for comparing two copies of an id. */
+const canonical = (text: string): string => JSON.stringify(JSON.parse(text));
 
 interface ImportContext {
   warn: (w: string) => void;
@@ -247,7 +234,7 @@ export class VulnDb {
     }
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS advisory (rid INTEGER PRIMARY KEY, id TEXT NOT NULL, modified TEXT NOT NULL, enc INTEGER NOT NULL, size INTEGER, body BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS advisory (rid INTEGER PRIMARY KEY, id TEXT NOT NULL, modified TEXT NOT NULL, head TEXT NOT NULL, enc INTEGER NOT NULL, size INTEGER, body BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS affected (eco_base TEXT NOT NULL, name TEXT NOT NULL, rid INTEGER NOT NULL, ecosystem TEXT NOT NULL, data TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS alias (alias TEXT NOT NULL, rid INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS kev (cve TEXT PRIMARY KEY, date_added TEXT NOT NULL, due_date TEXT, ransomware TEXT, name TEXT) WITHOUT ROWID;
@@ -262,7 +249,7 @@ export class VulnDb {
       byId: db.prepare('SELECT rid, modified, enc, size, body FROM advisory WHERE id = ?'),
       reverseAlias: db.prepare('SELECT a.id AS id FROM alias JOIN advisory a ON a.rid = alias.rid WHERE alias.alias = ?'),
       // Batched forms: the parameter is a JSON array (json_each), so a match makes a handful of queries, not thousands.
-      advisoriesByRid: db.prepare('SELECT rid, id, enc, size, body FROM advisory WHERE rid IN (SELECT value FROM json_each(?))'),
+      advisoriesByRid: db.prepare('SELECT rid, id, head FROM advisory WHERE rid IN (SELECT value FROM json_each(?))'),
       reverseAliases: db.prepare('SELECT alias.alias AS alias, a.id AS id FROM alias JOIN advisory a ON a.rid = alias.rid WHERE alias.alias IN (SELECT value FROM json_each(?))'),
       lookupMany: db
         .prepare("SELECT CAST(k.key AS INTEGER), a.rid, a.ecosystem, a.data FROM json_each(?) k JOIN affected a ON a.eco_base = json_extract(k.value, '$[0]') AND a.name = json_extract(k.value, '$[1]')")
@@ -271,7 +258,7 @@ export class VulnDb {
       ...(this.readonly
         ? {}
         : {
-            insertAdvisory: db.prepare('INSERT INTO advisory (id, modified, enc, size, body) VALUES (?, ?, ?, ?, ?)'),
+            insertAdvisory: db.prepare('INSERT INTO advisory (id, modified, head, enc, size, body) VALUES (?, ?, ?, ?, ?, ?)'),
             insertAffected: db.prepare('INSERT INTO affected (eco_base, name, rid, ecosystem, data) VALUES (?, ?, ?, ?, ?)'),
             insertAlias: db.prepare('INSERT INTO alias (alias, rid) VALUES (?, ?)'),
             bodyByRid: db.prepare('SELECT enc, size, body FROM advisory WHERE rid = ?'),
@@ -294,12 +281,41 @@ export class VulnDb {
 
   /**
    * Imports OSV records from directories, zip archives and record files (KEV catalogs met on the way are
-   * imported too), in one transaction. Problems are reported through `onWarning` as "<file>: <what>" and
-   * the import goes on.
+   * imported too), in one transaction, on this thread. Problems are reported through `onWarning` as
+   * "<file>: <what>" and the import goes on. See importOsvParallel for the same on two threads.
    */
   importOsv(paths: readonly string[], onWarning: (w: string) => void = () => {}): ImportResult {
+    const run = this.beginImport(onWarning);
+    try {
+      decodePaths(paths, run.sink);
+      return this.finishImport(run);
+    } catch (e) {
+      this.abortImport();
+      throw e;
+    }
+  }
+
+  /**
+   * importOsv with the decoding (reading, inflating, parsing and checking records, building index rows)
+   * on a worker thread and the SQLite writes here, overlapping the two; the result, the index and the
+   * warnings (same order) are those of importOsv. Runs on this thread instead when `worker` is false, or
+   * when no second CPU is available, or when a worker cannot be started.
+   */
+  async importOsvParallel(paths: readonly string[], onWarning: (w: string) => void = () => {}, opts: { worker?: boolean } = {}): Promise<ImportResult> {
+    if (opts.worker === false || (opts.worker === undefined && os.availableParallelism() < 2)) return this.importOsv(paths, onWarning);
+    const run = this.beginImport(onWarning);
+    try {
+      if (await decodeOnWorker(paths, run.sink)) run.ctx.result.threads = 2;
+      return this.finishImport(run);
+    } catch (e) {
+      this.abortImport();
+      throw e;
+    }
+  }
+
+  private beginImport(onWarning: (w: string) => void): ImportRun {
     const t0 = performance.now();
-    const result: ImportResult = { records: 0, skipped: 0, withdrawn: 0, files: 0, kev: 0, warnings: 0, wall_s: 0 };
+    const result: ImportResult = { records: 0, skipped: 0, withdrawn: 0, files: 0, kev: 0, warnings: 0, threads: 1, wall_s: 0 };
     const ctx: ImportContext = {
       warn: (w) => {
         result.warnings++;
@@ -311,40 +327,53 @@ export class VulnDb {
       dead: [],
       ecosystems: new Map(),
     };
-    const s = this.writable();
+    this.writable();
     // No fsync for the bulk write: the rollback journal still protects the file from a killed process,
     // and the index is a cache that a re-import rebuilds should the machine itself go down mid-import.
     this.db.pragma('synchronous = OFF');
-    const run = this.db.transaction(() => {
-      for (const r of this.db.prepare('SELECT id, rid, modified FROM advisory').all() as { id: string; rid: number; modified: string }[]) ctx.existing.set(r.id, { rid: r.rid, modified: r.modified });
-      this.db.exec('DROP INDEX IF EXISTS advisory_id; DROP INDEX IF EXISTS affected_pkg; DROP INDEX IF EXISTS alias_key;');
-      for (const p of paths) this.importPath(p, ctx);
-      if (ctx.dead.length > 0) {
-        // Superseded copies: one pass over each table rather than an index kept up to date for deletes.
-        this.db.exec('CREATE TEMP TABLE dead_rid (rid INTEGER PRIMARY KEY)');
-        const ins = this.db.prepare('INSERT OR IGNORE INTO dead_rid (rid) VALUES (?)');
-        for (const rid of ctx.dead) ins.run(rid);
-        this.db.exec(`
-          DELETE FROM affected WHERE rid IN (SELECT rid FROM dead_rid);
-          DELETE FROM alias WHERE rid IN (SELECT rid FROM dead_rid);
-          DELETE FROM advisory WHERE rid IN (SELECT rid FROM dead_rid);
-          DROP TABLE dead_rid;
-        `);
-      }
-      this.db.exec(INDEXES);
-      s.setMeta.run('importedAt', new Date().toISOString());
-    });
-    try {
-      run();
-    } finally {
-      this.db.pragma('synchronous = NORMAL');
+    this.db.exec('BEGIN');
+    for (const r of this.db.prepare('SELECT id, rid, modified FROM advisory').all() as { id: string; rid: number; modified: string }[]) ctx.existing.set(r.id, { rid: r.rid, modified: r.modified });
+    this.db.exec('DROP INDEX IF EXISTS advisory_id; DROP INDEX IF EXISTS affected_pkg; DROP INDEX IF EXISTS alias_key;');
+    const sink: DecodeSink = {
+      warn: ctx.warn,
+      file: () => void result.files++,
+      skipped: () => void result.skipped++,
+      kev: (cat, source) => void (result.kev += this.ingestKev(cat, source, ctx.warn)),
+      record: (r) => this.store(r, ctx),
+    };
+    return { t0, ctx, sink };
+  }
+
+  private finishImport({ t0, ctx }: ImportRun): ImportResult {
+    const s = this.writable();
+    if (ctx.dead.length > 0) {
+      // Superseded copies: one pass over each table rather than an index kept up to date for deletes.
+      this.db.exec('CREATE TEMP TABLE dead_rid (rid INTEGER PRIMARY KEY)');
+      const ins = this.db.prepare('INSERT OR IGNORE INTO dead_rid (rid) VALUES (?)');
+      for (const rid of ctx.dead) ins.run(rid);
+      this.db.exec(`
+        DELETE FROM affected WHERE rid IN (SELECT rid FROM dead_rid);
+        DELETE FROM alias WHERE rid IN (SELECT rid FROM dead_rid);
+        DELETE FROM advisory WHERE rid IN (SELECT rid FROM dead_rid);
+        DROP TABLE dead_rid;
+      `);
     }
+    this.db.exec(INDEXES);
+    s.setMeta.run('importedAt', new Date().toISOString());
+    this.db.exec('COMMIT');
+    this.db.pragma('synchronous = NORMAL');
     for (const [eco, n] of [...ctx.ecosystems].sort()) {
       if (!schemeFor(eco)) ctx.warn(`ecosystem ${eco}: ${n} affected entr${n === 1 ? 'y' : 'ies'} indexed, but there is no version ordering for it here: only explicit versions lists can match`);
     }
     this.kevCache = undefined;
-    result.wall_s = (performance.now() - t0) / 1000;
-    return result;
+    ctx.result.wall_s = (performance.now() - t0) / 1000;
+    return ctx.result;
+  }
+
+  private abortImport(): void {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.db.pragma('synchronous = NORMAL');
+    this.kevCache = undefined;
   }
 
   /** Imports a CISA KEV catalog JSON file (replacing entries with the same CVE id). */
@@ -359,13 +388,13 @@ export class VulnDb {
     if (!isKevCatalog(obj)) throw new VulnDbError(`${file}: not a CISA KEV catalog (expected catalogVersion and vulnerabilities[].cveID)`);
     let entries = 0;
     this.db.transaction(() => {
-      entries = this.ingestKev(obj as { catalogVersion: string; vulnerabilities: Record<string, unknown>[] }, file, () => {});
+      entries = this.ingestKev(obj as KevCatalog, file, () => {});
     })();
     this.kevCache = undefined;
     return { entries, catalogVersion: (obj as { catalogVersion: string }).catalogVersion };
   }
 
-  private ingestKev(cat: { catalogVersion: string; vulnerabilities: Record<string, unknown>[] }, source: string, warn: (w: string) => void): number {
+  private ingestKev(cat: KevCatalog, source: string, warn: (w: string) => void): number {
     const s = this.writable();
     let n = 0;
     for (const [i, v] of cat.vulnerabilities.entries()) {
@@ -381,119 +410,9 @@ export class VulnDb {
     return n;
   }
 
-  private importPath(p: string, ctx: ImportContext): void {
-    let st;
-    try {
-      st = statSync(p);
-    } catch (e) {
-      ctx.warn(`${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
-      return;
-    }
-    if (st.isDirectory()) {
-      for (const f of walk(p)) this.importFile(f, ctx, false);
-    } else {
-      this.importFile(p, ctx, true);
-    }
-  }
-
-  private importFile(file: string, ctx: ImportContext, explicit: boolean): void {
-    const lower = file.toLowerCase();
-    if (lower.endsWith('.zip')) {
-      this.importZipFile(file, ctx);
-      return;
-    }
-    if (!explicit && !/\.(json|ya?ml)$/.test(lower)) return;
-    let buf: Buffer;
-    try {
-      buf = readFileSync(file);
-    } catch (e) {
-      ctx.warn(`${file}: cannot read: ${(e as Error).message}`);
-      return;
-    }
-    if (explicit && isZipMagic(buf)) {
-      this.importZipSource(bufferSource(buf), file, ctx);
-      return;
-    }
-    ctx.result.files++;
-    this.ingest(buf, file, ctx);
-  }
-
-  private importZipFile(file: string, ctx: ImportContext): void {
-    let fd: number;
-    try {
-      fd = openSync(file, 'r');
-    } catch (e) {
-      ctx.warn(`${file}: cannot read: ${(e as Error).message}`);
-      return;
-    }
-    try {
-      this.importZipSource(fileSource(fd), file, ctx);
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  private importZipSource(src: ByteSource, label: string, ctx: ImportContext): void {
-    // An archive that cannot be read is reported; a failure while indexing an entry (disk full …) is not the archive's fault.
-    let inner: { error: unknown } | undefined;
-    try {
-      readZip(src, (name, data, error, deflated) => {
-        try {
-          const where = `${label}!${name}`;
-          if (error) {
-            ctx.warn(`${where}: ${error}`);
-            return;
-          }
-          const lower = name.toLowerCase();
-          if (lower.endsWith('.zip')) {
-            this.importZipSource(bufferSource(data!), where, ctx);
-            return;
-          }
-          if (!/\.(json|ya?ml)$/.test(lower)) return;
-          ctx.result.files++;
-          this.ingest(data!, where, ctx, deflated);
-        } catch (e) {
-          inner = { error: e };
-          throw e;
-        }
-      });
-    } catch (e) {
-      if (inner) throw inner.error;
-      ctx.warn(`${label}: not a readable zip archive: ${(e as Error).message}`);
-    }
-  }
-
-  /** One record file's bytes → indexed, replaced, or reported. */
-  private ingest(buf: Buffer, source: string, ctx: ImportContext, deflated?: Buffer): void {
-    let value: unknown;
-    try {
-      value = parseOsvText(stripBom(buf.toString('utf8')), source);
-    } catch (e) {
-      ctx.result.skipped++;
-      ctx.warn(`${source}: not valid ${/\.ya?ml$/i.test(source) ? 'YAML' : 'JSON'}: ${(e as Error).message.split('\n')[0]}`);
-      return;
-    }
-    if (isKevCatalog(value)) {
-      ctx.result.kev += this.ingestKev(value, source, ctx.warn);
-      return;
-    }
-    const check = checkOsvRecord(value);
-    for (const w of check.warnings) ctx.warn(`${source}: ${w}`);
-    const rec = check.record;
-    if (!rec) {
-      ctx.result.skipped++;
-      ctx.warn(`${source}: ${check.error}; not indexed`);
-      return;
-    }
-    // The body is stored once: as the archive's own deflated bytes when the record needed no repair, else as compact JSON.
-    const body: StoredBody = deflated && check.warnings.length === 0 && /\.json$/i.test(source) ? { enc: ENC_DEFLATE, body: deflated, size: buf.length } : { enc: ENC_JSON, body: '' };
-    this.store(rec, source, ctx, body);
-  }
-
-  private store(rec: OsvRecord, source: string, ctx: ImportContext, body: StoredBody): void {
+  private store(r: DecodedRecord, ctx: ImportContext): void {
     const s = this.writable();
-    const id = rec.id;
-    const modified = rec.modified;
+    const { id, modified, source } = r;
     const prior = ctx.seen.get(id);
     if (prior && modified < prior.modified) {
       ctx.result.skipped++;
@@ -508,51 +427,35 @@ export class VulnDb {
       // The same id twice in one import and no newer: keep the first copy, report a real conflict.
       ctx.result.skipped++;
       let same: boolean;
-      if (prior.rid === undefined) same = rec.withdrawn !== undefined;
-      else same = !rec.withdrawn && JSON.stringify(decodeBody(s.bodyByRid.get(prior.rid) as StoredBody)) === JSON.stringify(rec);
+      if (prior.rid === undefined) same = r.withdrawn;
+      else {
+        const kept = s.bodyByRid.get(prior.rid) as StoredBody;
+        same = !r.withdrawn && canonical(recordText(kept.enc, kept.body, kept.size ?? null)) === canonical(recordText(r.enc, r.body, r.size));
+      }
       if (!same) ctx.warn(`${source}: ${id} is also in ${prior.source} with the same 'modified' (${modified || 'none'}) but different content; kept ${prior.source}`);
       return;
     }
     if (prior?.rid !== undefined) ctx.dead.push(prior.rid);
     else if (existing) ctx.dead.push(existing.rid);
-    if (rec.withdrawn) {
+    if (r.withdrawn) {
       ctx.seen.set(id, { modified, source });
       ctx.result.skipped++;
       ctx.result.withdrawn++;
       return;
     }
-    const rid = Number(s.insertAdvisory.run(id, modified, body.enc, body.size ?? null, body.enc === ENC_JSON ? JSON.stringify(rec) : body.body).lastInsertRowid);
+    const body = typeof r.body === 'string' || Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
+    const rid = Number(s.insertAdvisory.run(id, modified, r.head, r.enc, r.size, body).lastInsertRowid);
     ctx.seen.set(id, { modified, source, rid });
-    // Index rows: one per affected entry that names a package.
-    for (const a of rec.affected ?? []) {
-      const pkg = a.package;
-      if (!pkg || typeof pkg.ecosystem !== 'string' || typeof pkg.name !== 'string' || pkg.ecosystem === '' || pkg.name === '') continue;
-      const eco = pkg.ecosystem.trim();
-      const base = ecosystemBase(eco);
-      s.insertAffected.run(base, indexName(eco, pkg.name.trim()), rid, eco, matchEntry(a));
-      ctx.ecosystems.set(base, (ctx.ecosystems.get(base) ?? 0) + 1);
-      this.checkVersions(a, eco, source, id, ctx);
+    const aff = r.affected;
+    for (let i = 0; i < aff.length; i += 4) {
+      s.insertAffected.run(aff[i], aff[i + 1], rid, aff[i + 2], aff[i + 3]);
+      ctx.ecosystems.set(aff[i]!, (ctx.ecosystems.get(aff[i]!) ?? 0) + 1);
     }
-    const aliases = rec.aliases;
-    if (aliases) for (let i = 0; i < aliases.length; i++) if (aliases[i] !== id && aliases.indexOf(aliases[i]!) === i) s.insertAlias.run(aliases[i], rid);
+    for (const w of r.versionWarnings ?? []) ctx.warn(w);
+    for (const a of r.aliases) s.insertAlias.run(a, rid);
     ctx.result.records++;
   }
 
-  /** Reports event versions the ecosystem's ordering cannot read (the match may then be wrong). */
-  private checkVersions(a: OsvAffected, eco: string, source: string, id: string, ctx: ImportContext): void {
-    const scheme = schemeFor(eco);
-    if (!scheme) return;
-    let bad: string[] | undefined;
-    for (const r of a.ranges ?? []) {
-      if (r.type === 'GIT') continue;
-      for (const e of r.events) {
-        const v = e.introduced ?? e.fixed ?? e.last_affected ?? e.limit;
-        if (v === undefined || v === '0' || v.includes('*')) continue;
-        if (!scheme.valid(v)) (bad ??= []).push(v);
-      }
-    }
-    if (bad) ctx.warn(`${source}: ${id}: ${eco} range version${bad.length > 1 ? 's' : ''} ${bad.map((v) => `'${v}'`).join(', ')} not valid for ${scheme.name} ordering`);
-  }
 
   // ───────────────────────────── queries ─────────────────────────────
 
@@ -725,15 +628,15 @@ export class VulnDb {
   /** Advisory rows by rid, with aliases (own + reverse, one step) and the KEV entry of any of its ids. */
   private advisories(rids: number[]): Map<number, Advisory> {
     const out = new Map<number, Advisory>();
-    const own = new Map<number, { id: string; record: OsvRecord }>();
+    const own = new Map<number, { id: string; head: AdvisoryHead }>();
     for (let i = 0; i < rids.length; i += BATCH) {
-      for (const r of this.s.advisoriesByRid.all(JSON.stringify(rids.slice(i, i + BATCH))) as ({ rid: number; id: string } & StoredBody)[]) own.set(r.rid, { id: r.id, record: decodeBody(r) });
+      for (const r of this.s.advisoriesByRid.all(JSON.stringify(rids.slice(i, i + BATCH))) as { rid: number; id: string; head: string }[]) own.set(r.rid, { id: r.id, head: JSON.parse(r.head) as AdvisoryHead });
     }
     // Reverse aliases: every record that lists one of these ids, or one of their aliases, as an alias.
     const wanted = new Set<string>();
-    for (const { id, record } of own.values()) {
+    for (const { id, head } of own.values()) {
       wanted.add(id);
-      for (const a of record.aliases ?? []) wanted.add(a);
+      for (const a of head.aliases) wanted.add(a);
     }
     const listedBy = new Map<string, string[]>();
     const keys = [...wanted];
@@ -745,15 +648,15 @@ export class VulnDb {
       }
     }
     const kevMap = this.kev();
-    for (const [rid, { id, record }] of own) {
-      const set = new Set<string>(record.aliases ?? []);
-      for (const x of [id, ...(record.aliases ?? [])]) for (const y of listedBy.get(x) ?? []) set.add(y);
+    for (const [rid, { id, head }] of own) {
+      const set = new Set<string>(head.aliases);
+      for (const x of [id, ...head.aliases]) for (const y of listedBy.get(x) ?? []) set.add(y);
       set.delete(id);
       const aliases = [...set].sort();
       let kev: VulnMatch['kev'];
       // The KEV catalog names CVEs: the record's own id, its aliases, and the upstream vulnerabilities a
       // distro record is derived from (DEBIAN-CVE-…/ALPINE-CVE-… list the CVE in `upstream`, not `aliases`).
-      for (const x of [id, ...aliases, ...(Array.isArray(record.upstream) ? record.upstream : [])]) {
+      for (const x of [id, ...aliases, ...(head.upstream ?? [])]) {
         const k = kevMap.get(x.toUpperCase());
         if (k) {
           kev = { cveId: k.cve, dateAdded: k.date_added };
@@ -762,13 +665,10 @@ export class VulnDb {
           break;
         }
       }
-      const summary = record.summary?.trim() || firstLine(record.details);
-      const references = (record.references ?? []).map((r) => r.url).filter((u, i, a) => a.indexOf(u) === i);
-      // Keep only what severity needs of the record: the parsed body itself can die young.
       const slim: SeverityFields = {};
-      if (record.severity) slim.severity = record.severity;
-      if (record.database_specific) slim.database_specific = record.database_specific;
-      out.set(rid, { id, record: slim, aliases, ...(kev ? { kev } : {}), ...(summary ? { summary } : {}), references });
+      if (head.severity) slim.severity = head.severity;
+      if (head.dbSeverity !== undefined) slim.database_specific = { severity: head.dbSeverity };
+      out.set(rid, { id, record: slim, aliases, ...(kev ? { kev } : {}), ...(head.summary ? { summary: head.summary } : {}), references: head.references });
     }
     return out;
   }
@@ -800,13 +700,6 @@ interface Advisory {
   kev?: NonNullable<VulnMatch['kev']>;
   summary?: string;
   references: string[];
-}
-
-function firstLine(s: string | undefined): string | undefined {
-  if (!s) return undefined;
-  const line = s.trim().split('\n')[0]!.trim();
-  if (line === '') return undefined;
-  return line.length > 200 ? line.slice(0, 197) + '…' : line;
 }
 
 /**
@@ -857,274 +750,5 @@ function ubuntuPriority(p: string): VulnSeverity | undefined {
       return 'low';
     default:
       return undefined;
-  }
-}
-
-// ───────────────────────────── files ─────────────────────────────
-
-function stripBom(s: string): string {
-  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
-}
-
-/** Files under a directory, depth first, in name order; dot-directories (.git …) skipped. */
-function* walk(dir: string): Generator<string> {
-  let names: string[];
-  try {
-    names = readdirSync(dir).sort();
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    const p = path.join(dir, n);
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      continue;
-    }
-    if (st.isDirectory()) {
-      if (!n.startsWith('.')) yield* walk(p);
-    } else if (st.isFile()) yield p;
-  }
-}
-
-function isZipMagic(b: Buffer): boolean {
-  return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && (b[2] === 3 || b[2] === 5) && (b[3] === 4 || b[3] === 6);
-}
-
-// ───────────────────────────── zip ─────────────────────────────
-
-/** Random access to bytes: a whole buffer, or a file read through a window. */
-export interface ByteSource {
-  size: number;
-  read(pos: number, len: number): Buffer;
-}
-
-function bufferSource(buf: Buffer): ByteSource {
-  return { size: buf.length, read: (pos, len) => buf.subarray(pos, Math.min(buf.length, pos + len)) };
-}
-
-/** A file read through a sliding window (entries are stored in order, so most reads hit the window). */
-function fileSource(fd: number): ByteSource {
-  const size = fstatSync(fd).size;
-  const WINDOW = 8 << 20;
-  let winStart = 0;
-  let win = Buffer.alloc(0);
-  return {
-    size,
-    read(pos, len) {
-      if (pos >= winStart && pos + len <= winStart + win.length) return win.subarray(pos - winStart, pos - winStart + len);
-      const want = Math.min(size - pos, Math.max(len, WINDOW));
-      const buf = Buffer.allocUnsafe(Math.max(0, want));
-      let got = 0;
-      while (got < want) {
-        const n = readSync(fd, buf, got, want - got, pos + got);
-        if (n === 0) break;
-        got += n;
-      }
-      win = buf.subarray(0, got);
-      winStart = pos;
-      return win.subarray(0, Math.min(len, got));
-    },
-  };
-}
-
-/**
- * Called once per file entry: its inflated bytes, or an error for an entry that cannot be read. For a
- * deflated entry `deflated` is its compressed bytes — a view valid only during the call.
- */
-export type ZipEntryHandler = (name: string, data: Buffer | undefined, error?: string, deflated?: Buffer) => void;
-
-/** readZip over a file on disk, read through a window (never the whole archive in memory). */
-export function readZipFile(file: string, onEntry: ZipEntryHandler): void {
-  const fd = openSync(file, 'r');
-  try {
-    readZip(fileSource(fd), onEntry);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-type FastInflate = (input: Buffer, size: number, crc?: number) => Buffer | undefined;
-let fastInflate: FastInflate | null | undefined;
-
-/**
- * Inflating many small entries with zlib.inflateRawSync costs more in per-call setup (a Transform stream
- * and a zlib state each time) than in decompression: ~23 µs vs ~12 µs for a 3 KB OSV record. This keeps
- * ONE raw-inflate handle and resets it between entries, writing straight into a buffer of the size the
- * central directory gives. It leans on node's zlib handle (`_handle.writeSync`/`reset`, `_writeState`),
- * so it is feature-detected, checked (exact output size, and the entry's CRC-32 where zlib.crc32 exists)
- * and abandoned for inflateRawSync at the first surprise.
- */
-function getFastInflate(): FastInflate | null {
-  if (fastInflate !== undefined) return fastInflate;
-  fastInflate = null;
-  if (process.env.KUBECOMPLY_ZLIB_FALLBACK === '1') return null;
-  try {
-    const stream = zlib.createInflateRaw() as unknown as {
-      _handle?: { writeSync?: unknown; reset?: unknown; onerror?: unknown };
-      _writeState?: Uint32Array;
-      on(event: string, fn: () => void): void;
-    };
-    const h = stream._handle;
-    const state = stream._writeState;
-    if (!h || typeof h.writeSync !== 'function' || typeof h.reset !== 'function' || !(state instanceof Uint32Array) || state.length < 2) return null;
-    const writeSync = h.writeSync as (flush: number, i: Buffer, io: number, il: number, o: Buffer, oo: number, ol: number) => void;
-    const reset = h.reset as () => void;
-    const crc32 = (zlib as unknown as { crc32?: (b: Buffer) => number }).crc32;
-    let failed = false;
-    stream.on('error', () => {});
-    h.onerror = () => {
-      failed = true;
-    };
-    const Z_FINISH = zlib.constants.Z_FINISH;
-    fastInflate = (input, size, crc) => {
-      // One spare byte: exactly one left over proves the entry is exactly `size` bytes long.
-      const out = Buffer.allocUnsafe(size + 1);
-      failed = false;
-      writeSync.call(h, Z_FINISH, input, 0, input.length, out, 0, size + 1);
-      const availOut = state[0];
-      reset.call(h);
-      if (failed || availOut !== 1) return undefined;
-      const data = out.subarray(0, size);
-      if (crc !== undefined && crc32 && crc32(data) !== crc) {
-        fastInflate = null;
-        return undefined;
-      }
-      return data;
-    };
-  } catch {
-    fastInflate = null;
-  }
-  return fastInflate;
-}
-
-/**
- * Turns the reused-handle inflate on (the default, when node supports it) or off — for tests of the
- * fallback, and as an escape hatch (KUBECOMPLY_ZLIB_FALLBACK=1 in the environment starts with it off).
- */
-export function useFastInflate(enabled: boolean): void {
-  fastInflate = enabled ? undefined : null;
-}
-
-/** Raw inflate: the reused handle when the size is known and it works, else zlib.inflateRawSync (which throws on bad data). */
-function inflateRaw(raw: Buffer, size?: number, crc?: number): Buffer {
-  if (size !== undefined) {
-    const fast = getFastInflate();
-    if (fast) {
-      try {
-        const out = fast(raw, size, crc);
-        if (out) return out;
-      } catch {
-        fastInflate = null; // node's internals changed under us: never again in this process
-      }
-    }
-  }
-  return zlib.inflateRawSync(raw);
-}
-
-// Little-endian reads without Buffer's bounds-checking wrappers (the central directory loop is hot).
-const u16 = (b: Buffer, o: number): number => b[o]! | (b[o + 1]! << 8);
-const u32 = (b: Buffer, o: number): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
-const u64 = (b: Buffer, o: number): number => u32(b, o) + u32(b, o + 4) * 2 ** 32;
-
-/**
- * Reads a zip archive through its central directory (APPNOTE.TXT 4.3.12–4.3.16, ZIP64 4.3.14/4.5.3),
- * calling back once per file entry — after an entry that cannot be read (unsupported method, bad
- * data) reading goes on. Entries are walked by the directory's byte size, not its 16-bit count, so
- * archives whose writer overflowed the count still read completely. Throws only when the archive itself
- * is unreadable (no end-of-central-directory record).
- */
-export function readZip(src: ByteSource, onEntry: ZipEntryHandler): void {
-  const tailLen = Math.min(src.size, 65557);
-  const tail = src.read(src.size - tailLen, tailLen);
-  let eocd = -1;
-  for (let i = tail.length - 22; i >= 0; i--) {
-    if (tail[i] === 0x50 && tail[i + 1] === 0x4b && tail[i + 2] === 5 && tail[i + 3] === 6) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw new Error('no end of central directory record');
-  let cdSize = u32(tail, eocd + 12);
-  let cdOffset = u32(tail, eocd + 16);
-  const eocdPos = src.size - tailLen + eocd;
-  // ZIP64 end of central directory locator sits just before the EOCD.
-  if (eocdPos >= 20) {
-    const loc = src.read(eocdPos - 20, 20);
-    if (u32(loc, 0) === 0x07064b50) {
-      const z64 = src.read(u64(loc, 8), 56);
-      if (z64.length === 56 && u32(z64, 0) === 0x06064b50) {
-        cdSize = u64(z64, 40);
-        cdOffset = u64(z64, 48);
-      }
-    }
-  }
-  if (cdOffset + cdSize > src.size) throw new Error('central directory outside the file');
-  // Copy: the window the source returns is reused by later reads.
-  const cd = Buffer.from(src.read(cdOffset, cdSize));
-  let p = 0;
-  while (p + 46 <= cd.length && u32(cd, p) === 0x02014b50) {
-    const flags = u16(cd, p + 8);
-    const method = u16(cd, p + 10);
-    const crc = u32(cd, p + 16);
-    let compSize = u32(cd, p + 20);
-    let size = u32(cd, p + 24);
-    const nameLen = u16(cd, p + 28);
-    const extraLen = u16(cd, p + 30);
-    const commentLen = u16(cd, p + 32);
-    let local = u32(cd, p + 42);
-    const name = cd.toString(flags & 0x800 ? 'utf8' : 'latin1', p + 46, p + 46 + nameLen);
-    if (size === 0xffffffff || compSize === 0xffffffff || local === 0xffffffff) {
-      let e = p + 46 + nameLen;
-      const end = e + extraLen;
-      while (e + 4 <= end) {
-        const id = u16(cd, e);
-        const len = u16(cd, e + 2);
-        if (id === 1) {
-          let q = e + 4;
-          if (size === 0xffffffff) (size = u64(cd, q)), (q += 8);
-          if (compSize === 0xffffffff) (compSize = u64(cd, q)), (q += 8);
-          if (local === 0xffffffff) local = u64(cd, q);
-          break;
-        }
-        e += 4 + len;
-      }
-    }
-    p += 46 + nameLen + extraLen + commentLen;
-    if (name.endsWith('/')) continue;
-    if (flags & 1) {
-      onEntry(name, undefined, 'encrypted entry; skipped');
-      continue;
-    }
-    const lh = src.read(local, 30);
-    if (lh.length < 30 || u32(lh, 0) !== 0x04034b50) {
-      onEntry(name, undefined, 'bad local header; skipped');
-      continue;
-    }
-    const dataStart = local + 30 + u16(lh, 26) + u16(lh, 28);
-    const raw = src.read(dataStart, compSize);
-    if (raw.length !== compSize) {
-      onEntry(name, undefined, 'truncated entry; skipped');
-      continue;
-    }
-    let data: Buffer;
-    try {
-      if (method === 0) data = Buffer.from(raw);
-      else if (method === 8) data = inflateRaw(raw, size, crc);
-      else {
-        onEntry(name, undefined, `compression method ${method} not supported; skipped`);
-        continue;
-      }
-    } catch (e) {
-      onEntry(name, undefined, `cannot inflate: ${(e as Error).message}`);
-      continue;
-    }
-    if (data.length !== size) {
-      onEntry(name, undefined, `size ${data.length} differs from the directory's ${size}; skipped`);
-      continue;
-    }
-    if (method === 8) onEntry(name, data, undefined, raw);
-    else onEntry(name, data);
   }
 }
