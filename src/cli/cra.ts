@@ -25,6 +25,7 @@ import {
 } from '../cra/cases.js';
 import { classifyProduct } from '../cra/classify.js';
 import { casesOverview, clockStatus, formatTimeLeft, type Track } from '../cra/clocks.js';
+import { buildTechnicalDocs, docsToHtml, docsToMarkdown } from '../cra/docs.js';
 import { buildDraft, draftToMarkdown } from '../cra/drafts.js';
 import { ProductErrors, readProduct, type Product } from '../cra/product.js';
 import { CaseRepository } from '../cra/repository.js';
@@ -39,7 +40,9 @@ import { writeSbom } from '../supply/sbom/write.js';
 import { defaultDbPath, VulnDb } from '../supply/vuln/db.js';
 import { checkOsvRecord, parseOsvText } from '../supply/vuln/osv.js';
 import { matchTargets } from '../supply/vuln/targets.js';
-import { currentTime } from './scan.js';
+import { defaultExceptionPolicy } from '../config/defaults.js';
+import { scan, type ScanResult } from '../scanner.js';
+import { currentTime, podSecurityOf, readFileConfig } from './scan.js';
 import { emit, EXIT_FINDINGS, EXIT_OK, UsageError } from './util.js';
 
 const STORE_HELP = 'the store: a SQLite file or sqlite:FILE, or postgres://… (default: $KUBECOMPLY_STORE, else kubecomply.db in the data directory)';
@@ -531,10 +534,51 @@ function vexCmd(): Command {
   return cmd;
 }
 
+// ------------------------------------------------------------------------------------------------ docs
+
+function docsCmd(): Command {
+  return withStoreOptions(
+    new Command('docs')
+      .summary('assemble the Annex VII technical documentation outline (Markdown or self-contained HTML)')
+      .argument('[product]', 'product description', PRODUCT_DEFAULT)
+      .option('--scan <paths...>', 'manifests, rendered charts or a cluster export to measure the security architecture from (a fresh `kubecomply scan`)')
+      .option('--config <file>', 'kubecomply.yaml for that scan (default: ./kubecomply.yaml when present)')
+      .addOption(new Option('--pss-level <level>', 'Pod Security level for that scan (default: kubecomply.yaml, else restricted)').default('restricted'))
+      .option('--pss-version <version>', 'Pod Security version for that scan', 'latest')
+      .addOption(new Option('-f, --format <format>', 'output format').choices(['md', 'html', 'json']).default('md'))
+      .option('-o, --output <file>', 'write to a file instead of standard output'),
+  ).action(async (file: string, flags: StoreFlags & { scan?: string[]; config?: string; pssLevel: string; pssVersion: string; format: string; output?: string }, cmd: Command) => {
+    const p = await loadProduct(file);
+    const now = currentTime();
+    const sbom = p.components.some((c) => c.sbom) ? productSbom(p, now) : undefined;
+    let result: ScanResult | undefined;
+    if (flags.scan && flags.scan.length > 0) {
+      const fileConfig = readFileConfig(flags.config);
+      const { pss } = podSecurityOf(flags, cmd, fileConfig);
+      // The same scan `kubecomply scan` runs, exceptions of the configuration applied.
+      result = await scan(flags.scan, {
+        config: { pss, defaultNamespace: 'default', ...(fileConfig ? { settings: fileConfig.settings } : {}) },
+        exceptions: { policy: fileConfig?.exceptions ?? defaultExceptionPolicy(), now, files: fileConfig?.exceptions.files ?? [] },
+      });
+      const errors = result.diagnostics.filter((d) => d.level === 'error');
+      for (const d of errors) process.stderr.write(`warning: ${d.file}${d.line ? `:${d.line}` : ''}: ${d.message}\n`);
+    }
+    const cases = await withRepo(flags, (repo) => repo.list());
+    const docs = buildTechnicalDocs({ product: p, classification: classifyProduct(p), ...(sbom ? { sbom } : {}), ...(result ? { scan: result } : {}), cases, now });
+    const text = flags.format === 'json' ? `${JSON.stringify(docs, null, 2)}\n` : flags.format === 'html' ? docsToHtml(docs) : docsToMarkdown(docs);
+    await emit([text], flags.output);
+    if (flags.output) {
+      const todo = docs.points.reduce((n, x) => n + x.todo.length, 0);
+      process.stderr.write(`wrote the technical documentation outline of ${p.name} ${p.version} to ${flags.output}: ${todo} items still to write by hand\n`);
+    }
+    process.exitCode = EXIT_OK;
+  });
+}
+
 export function craCommand(): Command {
   const cmd = new Command('cra')
     .enablePositionalOptions()
-    .summary('EU Cyber Resilience Act: classify, product SBOM, vulnerability cases, Article 14 clocks, drafts, VEX')
+    .summary('EU Cyber Resilience Act: classify, product SBOM, vulnerability cases, Article 14 clocks, drafts, VEX, technical documentation')
     .description(
       'Work on a product described by product.yaml (its layers and their SBOMs): suggest CRA classes, merge the product SBOM, ' +
         'open and triage vulnerability cases (kept in the store; every change is also an evidence record), track the Article 14 ' +
@@ -551,6 +595,7 @@ Examples:
   kubecomply cra cases
   kubecomply cra draft CASE-0001 --stage early-warning -p examples/cra/product.yaml
   kubecomply cra vex export -p examples/cra/product.yaml --format openvex -o vex.json
+  kubecomply cra docs examples/cra/product.yaml --scan examples/ --format html -o technical-documentation.html
 
 Exit codes: 0 ok, 1 a reporting deadline is overdue (cra cases), 2 usage or input error.`,
     );
@@ -560,5 +605,6 @@ Exit codes: 0 ok, 1 a reporting deadline is overdue (cra cases), 2 usage or inpu
   cmd.addCommand(casesCmd());
   cmd.addCommand(draftCmd());
   cmd.addCommand(vexCmd());
+  cmd.addCommand(docsCmd());
   return cmd;
 }

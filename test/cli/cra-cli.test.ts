@@ -2,53 +2,17 @@
  * `kubecomply cra …` end to end: the examples/cra/README.md walkthrough on the example product, with a temp SQLite
  * store, a temp vulnerability index holding one OSV record for the bundled runc, and KUBECOMPLY_NOW.
  *
- * Runs the built CLI (npm run build first). Until `cra` is registered in src/cli/main.ts, the built craCommand() is
- * added to the built program by a small harness with main()'s error handling.
+ * Runs the built CLI (npm run build first).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import { checkCsafVexProfile, parseVex } from '../../src/cra/vex.js';
 import { validateCsaf, validateCycloneDx16, validateOpenVex } from '../cra/fixtures.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { startPostgres } from '../helpers/postgres.js';
 import { tempDir, writeTree } from '../helpers/tmp.js';
-
-const dist = (p: string): string => JSON.stringify(pathToFileURL(path.resolve('dist', p)).href);
-const HARNESS = `
-import { CommanderError } from 'commander';
-import { buildProgram } from ${dist('cli/main.js')};
-import { craCommand } from ${dist('cli/cra.js')};
-import { UsageError } from ${dist('cli/util.js')};
-const program = buildProgram();
-if (!program.commands.some((c) => c.name() === 'cra')) program.addCommand(craCommand());
-const override = (c) => { c.exitOverride(); for (const s of c.commands) override(s); };
-override(program);
-try {
-  await program.parseAsync(process.argv.slice(1), { from: 'user' });
-} catch (e) {
-  if (e instanceof CommanderError) process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? 0 : 2;
-  else if (e instanceof UsageError) { process.stderr.write('kubecomply: error: ' + e.message + '\\n'); process.exitCode = 2; }
-  else { process.stderr.write('kubecomply: internal error: ' + (e && e.stack || e) + '\\n'); process.exitCode = 2; }
-}
-`;
-
-function harness(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ['--input-type=module', '-e', HARNESS, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (b: Buffer) => (stdout += b));
-    c.stderr.on('data', (b: Buffer) => (stderr += b));
-    c.on('error', reject);
-    c.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const registered = /^\s+cra\b/m.test((await runCli(['--help'])).stdout);
 
 const EXAMPLE = path.resolve('examples/cra/product.yaml');
 const work = tempDir('kubecomply-cra-cli-');
@@ -72,7 +36,7 @@ const DB = path.join(work, 'vuln.db');
 
 function kc(args: string[], now: string, extra: Record<string, string> = {}): Promise<CliResult> {
   const env = { ...BASE_ENV, KUBECOMPLY_NOW: now, ...extra };
-  return args[0] === 'cra' && !registered ? harness(args, env) : runCli(args, { env });
+  return runCli(args, { env });
 }
 
 const ok = (r: CliResult, what: string): void => assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}\n${r.stdout}`);
@@ -205,6 +169,35 @@ describe('kubecomply cra: the examples/cra walkthrough', () => {
     r = await runCli(['evidence', 'verify'], { env: BASE_ENV });
     ok(r, 'evidence verify');
     assert.match(r.stdout, /evidence intact: 5 records/);
+
+    // 9. the Annex VII outline, with the security architecture measured by a scan of a small platform
+    const platform = path.join(work, 'platform');
+    writeTree(platform, {
+      'ns.yaml': [
+        'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n',
+        'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: legacy\n',
+        'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n',
+        'apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata:\n  name: kubecomply\nwebhooks:\n  - name: guard.kubecomply.io\n    failurePolicy: Fail\n    sideEffects: None\n    admissionReviewVersions: [v1]\n    clientConfig: { service: { name: kubecomply, namespace: kubecomply } }\n',
+      ].join('---\n'),
+    });
+    r = await kc(['cra', 'docs', EXAMPLE, '--scan', platform, '--format', 'md'], '2026-12-01T13:00:00Z');
+    ok(r, 'cra docs');
+    const md = r.stdout;
+    for (const point of ['1', '2(a)', '2(b)', '2(c)', '3', '4', '5', '6', '7', '8']) assert.match(md, new RegExp(`### Point ${point.replace(/[()]/g, '\\$&')}: `), `Annex VII point ${point}`);
+    assert.match(md, /\| shop \| restricted \| - \| - \| yes \| yes \|/);
+    assert.match(md, /\| legacy \| not set \| - \| - \| no \| no \|/);
+    assert.match(md, /\| ValidatingWebhookConfiguration \| kubecomply \| Fail \|/);
+    assert.match(md, /2 cases, 2 open, 1 marked actively exploited/);
+    assert.match(md, /Support period end as declared: 2031-12/);
+    assert.match(md, /Still to write:\n\n- A copy of the EU declaration of conformity\./);
+    const html = path.join(work, 'docs.html');
+    r = await kc(['cra', 'docs', EXAMPLE, '--scan', platform, '--format', 'html', '-o', html], '2026-12-01T13:00:00Z');
+    ok(r, 'cra docs --format html');
+    assert.match(r.stderr, /items still to write by hand/);
+    const page = readFileSync(html, 'utf8');
+    assert.match(page, /^<!doctype html>/);
+    assert.match(page, /<h3>Point 2\(b\): Vulnerability handling<\/h3>/);
+    assert.doesNotMatch(page, /<(script|link|img)\b|src=|href=/i, 'self-contained: no scripts, stylesheets or images to fetch');
   });
 
   test('usage errors exit 2', async () => {
