@@ -27,10 +27,11 @@ import { classifyProduct } from '../cra/classify.js';
 import { casesOverview, clockStatus, formatTimeLeft, type Track } from '../cra/clocks.js';
 import { buildTechnicalDocs, docsToHtml, docsToMarkdown } from '../cra/docs.js';
 import { buildDraft, draftToMarkdown } from '../cra/drafts.js';
+import { deliver, NOTIFICATION_EVIDENCE_KIND, notificationBody, notificationText, parseDuration, pendingNotifications } from '../cra/notify.js';
 import { ProductErrors, readProduct, type Product } from '../cra/product.js';
 import { CaseRepository } from '../cra/repository.js';
 import { applyTriage, parseVex, suggestTriage, toCsafVex, toCycloneDxVex, toOpenVex } from '../cra/vex.js';
-import { defaultKeyPath, loadOrCreateKey } from '../store/evidence.js';
+import { appendEvidence, defaultKeyPath, loadOrCreateKey, type AppendOptions } from '../store/evidence.js';
 import { openStore, resolveStoreUrl } from '../store/index.js';
 import { StoreConflictError, type Store } from '../store/types.js';
 import { mergeLayers } from '../supply/sbom/merge.js';
@@ -58,7 +59,7 @@ function withStoreOptions(c: Command): Command {
   return c.option('--store <url>', STORE_HELP).option('--key <file>', KEY_HELP);
 }
 
-async function withRepo<T>(flags: StoreFlags, fn: (repo: CaseRepository, store: Store) => Promise<T>): Promise<T> {
+async function withRepo<T>(flags: StoreFlags, fn: (repo: CaseRepository, store: Store, evidence: AppendOptions) => Promise<T>): Promise<T> {
   try {
     resolveStoreUrl(flags.store);
   } catch (e) {
@@ -79,8 +80,9 @@ async function withRepo<T>(flags: StoreFlags, fn: (repo: CaseRepository, store: 
       throw new UsageError(`cannot load or create the evidence key ${keyFile}: ${(e as Error).message}`);
     }
     const now = currentTime();
-    const repo = new CaseRepository(store, { key, now: () => now });
-    return await fn(repo, store);
+    const evidence: AppendOptions = { key, now: () => now };
+    const repo = new CaseRepository(store, evidence);
+    return await fn(repo, store, evidence);
   } catch (e) {
     if (e instanceof CaseError) throw new UsageError(e.message);
     if (e instanceof StoreConflictError) throw new UsageError(e.message, 'another process changed the case at the same time; run the command again');
@@ -534,6 +536,102 @@ function vexCmd(): Command {
   return cmd;
 }
 
+// ------------------------------------------------------------------------------------------------ notify
+
+interface NotifyFlags extends StoreFlags {
+  webhook?: string;
+  format: 'json' | 'slack';
+  remind: string;
+  header: string[];
+  timeout: string;
+  product?: string;
+  dryRun?: boolean;
+}
+
+function notifyCmd(): Command {
+  return withStoreOptions(
+    new Command('notify')
+      .summary('send what is due of the clock notifications (started, reminders, overdue) to a webhook, each once')
+      .description(
+        'Run it from a cron job or a CronJob (e.g. every 15 minutes). Each notification is sent once: delivered (and ' +
+          'deliberately skipped) notifications are kept in the store as evidence records of kind cra-notification; a ' +
+          'failed delivery is retried by the next run. Of several reminders that are due for one deadline only the ' +
+          'closest to it is sent; after a deadline only "overdue".',
+      )
+      .option('--webhook <url>', 'where to POST (default: $KUBECOMPLY_CRA_WEBHOOK)')
+      .addOption(new Option('--format <format>', 'body: generic JSON, or a Slack incoming-webhook message').choices(['json', 'slack']).default('json'))
+      .option('--remind <offsets>', 'reminders before each deadline, comma-separated (d, h, m)', '12h,2h')
+      .option('--header <name:value>', 'an extra request header (repeatable), e.g. "Authorization: Bearer …"', (v: string, acc: string[]) => [...acc, v], [] as string[])
+      .option('--timeout <duration>', 'per attempt (3 attempts, backoff on network errors, 429 and 5xx)', '10s')
+      .option('-p, --product <file>', 'product.yaml, to name the product in messages')
+      .option('--dry-run', 'print what is due; send and record nothing')
+      .addHelpText('after', '\nExit codes: 0 everything due was delivered (or nothing was due), 1 a delivery failed (the next run retries it), 2 usage error.'),
+  ).action(async (flags: NotifyFlags) => {
+    const url = flags.webhook ?? process.env.KUBECOMPLY_CRA_WEBHOOK;
+    if (!url && !flags.dryRun) throw new UsageError('no webhook given', 'pass --webhook URL or set KUBECOMPLY_CRA_WEBHOOK (or use --dry-run)');
+    if (url) {
+      let u: URL;
+      try {
+        u = new URL(url);
+      } catch {
+        throw new UsageError(`invalid --webhook "${url}": expected an http(s) URL`);
+      }
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new UsageError(`invalid --webhook "${url}": expected an http(s) URL`);
+    }
+    const reminders = flags.remind.split(',').filter((x) => x.trim() !== '').map((x) => {
+      const ms = parseDuration(x);
+      if (ms === undefined || ms <= 0) throw new UsageError(`invalid --remind "${x}"`, 'use durations such as 24h, 2h, 30m, 1d');
+      return ms;
+    });
+    const timeoutS = /^(\d+)s$/.exec(flags.timeout);
+    if (!timeoutS || Number(timeoutS[1]) <= 0) throw new UsageError(`invalid --timeout "${flags.timeout}"`, 'use seconds, e.g. 10s');
+    const headers: Record<string, string> = {};
+    for (const h of flags.header) {
+      const i = h.indexOf(':');
+      if (i <= 0) throw new UsageError(`invalid --header "${h}": expected "Name: value"`);
+      headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+    }
+    const product = flags.product ? await loadProduct(flags.product) : undefined;
+    const productName = product ? `${product.name} ${product.version}` : undefined;
+    const now = currentTime();
+    const failed = await withRepo(flags, async (repo, store, evidence) => {
+      const handled = new Set<string>();
+      for (const r of await store.listEvidence({ kind: NOTIFICATION_EVIDENCE_KIND })) {
+        const p = r.payload as { key?: unknown; skipped?: unknown };
+        if (typeof p.key === 'string') handled.add(p.key);
+        if (Array.isArray(p.skipped)) for (const k of p.skipped) if (typeof k === 'string') handled.add(k);
+      }
+      const due = pendingNotifications(await repo.list(), handled, now, reminders);
+      const target = url ? new URL(url) : undefined;
+      // Recorded without its path or query, which may carry a secret (Slack's do).
+      const where = target ? `${target.protocol}//${target.host}` : undefined;
+      if (flags.dryRun) {
+        for (const n of due.send) process.stdout.write(`would send ${n.key}: ${notificationText(n, productName)}\n`);
+        if (due.send.length === 0) process.stdout.write('nothing is due\n');
+        return false;
+      }
+      let bad = false;
+      let sent = 0;
+      for (const n of due.send) {
+        const r = await deliver(url!, notificationBody(n, flags.format, productName), { headers, timeoutMs: Number(timeoutS[1]) * 1000 });
+        if (!r.ok) {
+          bad = true;
+          process.stderr.write(`kubecomply: could not deliver ${n.key} to ${where}: ${r.error} (after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}; the next run retries)\n`);
+          continue;
+        }
+        sent++;
+        await appendEvidence(store, NOTIFICATION_EVIDENCE_KIND, { key: n.key, type: n.type, caseId: n.caseId, track: n.track, stage: n.stage ?? null, due: n.due ?? null, webhook: where, format: flags.format, status: r.status ?? null, text: notificationText(n, productName) }, evidence);
+        process.stdout.write(`sent ${n.key}: ${notificationText(n, productName)}\n`);
+      }
+      if (due.skip.length > 0) await appendEvidence(store, NOTIFICATION_EVIDENCE_KIND, { skipped: due.skip, reason: 'superseded by a closer reminder or by the deadline passing' }, evidence);
+      if (due.send.length === 0) process.stdout.write('nothing is due\n');
+      else process.stdout.write(`${sent} of ${due.send.length} notification${due.send.length === 1 ? '' : 's'} delivered\n`);
+      return bad;
+    });
+    process.exitCode = failed ? EXIT_FINDINGS : EXIT_OK;
+  });
+}
+
 // ------------------------------------------------------------------------------------------------ docs
 
 function docsCmd(): Command {
@@ -596,8 +694,10 @@ Examples:
   kubecomply cra draft CASE-0001 --stage early-warning -p examples/cra/product.yaml
   kubecomply cra vex export -p examples/cra/product.yaml --format openvex -o vex.json
   kubecomply cra docs examples/cra/product.yaml --scan examples/ --format html -o technical-documentation.html
+  kubecomply cra notify --webhook https://hooks.slack.com/services/… --format slack --remind 12h,2h
 
-Exit codes: 0 ok, 1 a reporting deadline is overdue (cra cases), 2 usage or input error.`,
+Exit codes: 0 ok, 1 a reporting deadline is overdue (cra cases) or a notification could not be delivered (cra notify),
+2 usage or input error.`,
     );
   cmd.addCommand(classifyCmd());
   cmd.addCommand(sbomCmd());
@@ -606,5 +706,6 @@ Exit codes: 0 ok, 1 a reporting deadline is overdue (cra cases), 2 usage or inpu
   cmd.addCommand(draftCmd());
   cmd.addCommand(vexCmd());
   cmd.addCommand(docsCmd());
+  cmd.addCommand(notifyCmd());
   return cmd;
 }

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { checkCsafVexProfile, parseVex } from '../../src/cra/vex.js';
@@ -231,5 +233,88 @@ describe('kubecomply cra on PostgreSQL (--store postgres://…)', () => {
     r = await runCli(['evidence', 'verify', '--store', url], { env });
     ok(r, 'evidence verify');
     assert.match(r.stdout, /evidence intact: 2 records/);
+  });
+});
+
+describe('kubecomply cra notify (a real webhook receiver)', () => {
+  test('started, reminder, overdue — each once; a failed delivery is retried by the next run; every delivery is evidence', async () => {
+    const dir = tempDir('kubecomply-cra-notify-');
+    const env = { ...BASE_ENV, KUBECOMPLY_STORE: path.join(dir, 'n.db'), KUBECOMPLY_DATA_DIR: path.join(dir, 'data') };
+    const got: { body: Record<string, unknown>; auth?: string }[] = [];
+    let status = 200;
+    const srv = createServer((req, res) => {
+      let b = '';
+      req.on('data', (x: Buffer) => (b += x));
+      req.on('end', () => {
+        got.push({ body: JSON.parse(b) as Record<string, unknown>, ...(req.headers.authorization ? { auth: req.headers.authorization } : {}) });
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const hook = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/services/T000/B000/secret`;
+    const run = (now: string, ...extra: string[]) => runCli(['cra', 'notify', '--webhook', hook, '-p', EXAMPLE, '--timeout', '5s', ...extra], { env: { ...env, KUBECOMPLY_NOW: now } });
+    try {
+      let r = await runCli(['cra', 'case', 'open', '-p', EXAMPLE, '--manual', '--id', 'CVE-2026-0002', '--component', 'containerd'], { env: { ...env, KUBECOMPLY_NOW: '2026-12-01T08:00:00Z' } });
+      ok(r, 'open');
+      r = await run('2026-12-01T08:30:00Z');
+      ok(r, 'notify before any clock');
+      assert.match(r.stdout, /nothing is due/);
+      r = await runCli(['cra', 'case', 'exploited', 'CASE-0001', '--by', 'alice@acme.example'], { env: { ...env, KUBECOMPLY_NOW: '2026-12-01T09:00:00Z' } });
+      ok(r, 'exploited');
+
+      r = await run('2026-12-01T09:05:00Z', '--header', 'Authorization: Bearer s3cret');
+      ok(r, 'notify: started');
+      assert.match(r.stdout, /sent CASE-0001:vulnerability:clock-started: CRA reporting clock started for CASE-0001 \(CVE-2026-0002 in containerd, acme-platform 2\.3\.0\)/);
+      assert.equal(got.length, 1);
+      assert.equal(got[0]!.auth, 'Bearer s3cret');
+      assert.equal(got[0]!.body.kind, 'cra.clock-started');
+      r = await run('2026-12-01T09:10:00Z');
+      ok(r, 'notify again');
+      assert.match(r.stdout, /nothing is due/);
+      assert.equal(got.length, 1, 'sent once');
+
+      r = await run('2026-12-02T07:30:00Z', '--dry-run');
+      ok(r, 'dry run');
+      assert.match(r.stdout, /would send CASE-0001:vulnerability:early_warning:reminder:120m/);
+      assert.equal(got.length, 1, 'a dry run sends nothing');
+
+      r = await run('2026-12-02T07:30:00Z', '--format', 'slack');
+      ok(r, 'notify: reminder');
+      assert.equal(got.length, 2);
+      assert.match(String(got[1]!.body.text), /^CRA early warning \(Art\. 14\(2\)\(a\)\) for CASE-0001 .* due 2026-12-02T09:00:00\.000Z: 01:30:00 left/);
+      assert.ok(Array.isArray(got[1]!.body.blocks), 'Slack message blocks');
+
+      status = 500;
+      r = await run('2026-12-02T09:30:00Z');
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /could not deliver CASE-0001:vulnerability:early_warning:overdue to http:\/\/127\.0\.0\.1:\d+: HTTP 500 .*after 3 attempts; the next run retries/);
+      assert.doesNotMatch(r.stderr, /secret/, 'the webhook path (a secret for Slack) is not printed');
+      status = 200;
+      r = await run('2026-12-02T09:45:00Z');
+      ok(r, 'notify: overdue retried');
+      assert.match(r.stdout, /sent CASE-0001:vulnerability:early_warning:overdue: CRA early warning .* is OVERDUE/);
+
+      r = await runCli(['evidence', 'list', '--kind', 'cra-notification', '--format', 'json'], { env });
+      ok(r, 'evidence list');
+      const recs = JSON.parse(r.stdout) as { payload: { key?: string; skipped?: string[]; webhook?: string } }[];
+      assert.deepEqual(recs.map((x) => x.payload.key ?? `skipped ${x.payload.skipped!.join(',')}`), [
+        'CASE-0001:vulnerability:clock-started',
+        'CASE-0001:vulnerability:early_warning:reminder:120m',
+        'skipped CASE-0001:vulnerability:early_warning:reminder:720m',
+        'CASE-0001:vulnerability:early_warning:overdue',
+      ]);
+      assert.ok(recs.every((x) => !JSON.stringify(x).includes('secret')));
+      r = await runCli(['evidence', 'verify'], { env });
+      ok(r, 'evidence verify');
+
+      r = await runCli(['cra', 'notify'], { env: { ...env, KUBECOMPLY_CRA_WEBHOOK: '' } });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /no webhook given/);
+      r = await run('2026-12-02T09:45:00Z', '--remind', '12x');
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /invalid --remind "12x"/);
+    } finally {
+      await new Promise((r) => srv.close(r));
+    }
   });
 });
