@@ -23,6 +23,7 @@ import {
   type ReportStage,
   type TransitionInput,
 } from '../cra/cases.js';
+import { draftSecurityAdvisory } from '../cra/advisory.js';
 import { classifyProduct } from '../cra/classify.js';
 import { casesOverview, clockStatus, formatTimeLeft, type Track } from '../cra/clocks.js';
 import { buildTechnicalDocs, docsToHtml, docsToMarkdown } from '../cra/docs.js';
@@ -536,6 +537,35 @@ function vexCmd(): Command {
   return cmd;
 }
 
+// ------------------------------------------------------------------------------------------------ advisory
+
+function advisoryCmd(): Command {
+  return withStoreOptions(
+    new Command('advisory')
+      .summary('draft a CSAF 2.0 security advisory for cases whose fix is released (Annex I Part II(4), (8))')
+      .argument('<ids...>', 'case ids (each fix_released, with its fix version)')
+      .option('-p, --product <file>', 'product description', PRODUCT_DEFAULT)
+      .option('--fix-url <url>', 'release notes or download of the fixed version (the remediation link)')
+      .option('--namespace <url>', "publisher namespace (default: the manufacturer's url in product.yaml)")
+      .addOption(new Option('--tlp <label>', 'TLP label').choices(['WHITE', 'GREEN', 'AMBER', 'RED']).default('WHITE'))
+      .option('-o, --output <file>', 'write to a file instead of standard output'),
+  ).action(async (ids: string[], flags: StoreFlags & { product: string; fixUrl?: string; namespace?: string; tlp: 'WHITE' | 'GREEN' | 'AMBER' | 'RED'; output?: string }) => {
+    const p = await loadProduct(flags.product);
+    const now = currentTime();
+    const cases = await withRepo(flags, async (repo) => Promise.all(ids.map((id) => mustGet(repo, id))));
+    const author = p.manufacturer.contact ? `${p.manufacturer.name} <${p.manufacturer.contact}>` : p.manufacturer.name;
+    let doc: Record<string, unknown>;
+    try {
+      doc = draftSecurityAdvisory(cases, p, { author, now, tlp: flags.tlp, ...(flags.fixUrl ? { fixUrl: flags.fixUrl } : {}), ...(flags.namespace ? { namespace: flags.namespace } : {}) });
+    } catch (e) {
+      throw new UsageError((e as Error).message.replace(/^advisory: /, ''), 'move the case to fix_released with --fix-version first: kubecomply cra case triage <id> --state fix_released --fix-version …');
+    }
+    await emit([`${JSON.stringify(doc, null, 2)}\n`], flags.output);
+    if (flags.output) process.stderr.write(`wrote a draft CSAF advisory for ${ids.join(', ')} to ${flags.output} (tracking.status draft: review, then publish)\n`);
+    process.exitCode = EXIT_OK;
+  });
+}
+
 // ------------------------------------------------------------------------------------------------ notify
 
 interface NotifyFlags extends StoreFlags {
@@ -694,6 +724,7 @@ Examples:
   kubecomply cra draft CASE-0001 --stage early-warning -p examples/cra/product.yaml
   kubecomply cra vex export -p examples/cra/product.yaml --format openvex -o vex.json
   kubecomply cra docs examples/cra/product.yaml --scan examples/ --format html -o technical-documentation.html
+  kubecomply cra advisory CASE-0001 -p examples/cra/product.yaml --fix-url https://acme.example/releases/2.3.1
   kubecomply cra notify --webhook https://hooks.slack.com/services/… --format slack --remind 12h,2h
 
 Exit codes: 0 ok, 1 a reporting deadline is overdue (cra cases) or a notification could not be delivered (cra notify),
@@ -707,5 +738,6 @@ Exit codes: 0 ok, 1 a reporting deadline is overdue (cra cases) or a notificatio
   cmd.addCommand(vexCmd());
   cmd.addCommand(docsCmd());
   cmd.addCommand(notifyCmd());
+  cmd.addCommand(advisoryCmd());
   return cmd;
 }

@@ -318,3 +318,31 @@ describe('kubecomply cra notify (a real webhook receiver)', () => {
     }
   });
 });
+
+describe('kubecomply cra advisory', () => {
+  test('a CSAF advisory for a released fix validates; a case without a released fix is refused', async () => {
+    const dir = tempDir('kubecomply-cra-adv-');
+    const env = { ...BASE_ENV, KUBECOMPLY_STORE: path.join(dir, 'a.db'), KUBECOMPLY_DATA_DIR: path.join(dir, 'data') };
+    const step = async (now: string, args: string[]): Promise<CliResult> => {
+      const r = await runCli(args, { env: { ...env, KUBECOMPLY_NOW: now } });
+      ok(r, args.slice(0, 3).join(' '));
+      return r;
+    };
+    await step('2026-12-01T08:00:00Z', ['cra', 'case', 'open', '-p', EXAMPLE, '--manual', '--id', 'CVE-2026-0002', '--component', 'containerd']);
+    let r = await runCli(['cra', 'advisory', 'CASE-0001', '-p', EXAMPLE], { env: { ...env, KUBECOMPLY_NOW: '2026-12-01T08:10:00Z' } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /case CASE-0001 is new; an advisory is drafted once the fix is released/);
+    await step('2026-12-01T09:00:00Z', ['cra', 'case', 'triage', 'CASE-0001', '--state', 'affected', '--reason', 'reachable', '--by', 'alice@acme.example']);
+    await step('2026-12-02T09:00:00Z', ['cra', 'case', 'triage', 'CASE-0001', '--state', 'fix_available', '--fix-version', '2.3.1', '--reason', 'patched', '--by', 'alice@acme.example']);
+    await step('2026-12-03T09:00:00Z', ['cra', 'case', 'triage', 'CASE-0001', '--state', 'fix_released', '--fix-version', '2.3.1', '--reason', 'shipped', '--by', 'alice@acme.example']);
+    const out = path.join(dir, 'advisory.json');
+    r = await step('2026-12-03T10:00:00Z', ['cra', 'advisory', 'CASE-0001', '-p', EXAMPLE, '--fix-url', 'https://acme.example/releases/2.3.1', '-o', out]);
+    assert.match(r.stderr, /wrote a draft CSAF advisory for CASE-0001/);
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as { document: { category: string; tracking: { status: string } }; vulnerabilities: { cve?: string; remediations: { category: string; url?: string }[] }[] };
+    assert.deepEqual(validateCsaf(doc), []);
+    assert.equal(doc.document.category, 'csaf_security_advisory');
+    assert.equal(doc.document.tracking.status, 'draft');
+    assert.equal(doc.vulnerabilities[0]!.cve, 'CVE-2026-0002');
+    assert.ok(doc.vulnerabilities[0]!.remediations.some((x) => x.category === 'vendor_fix' && x.url === 'https://acme.example/releases/2.3.1'));
+  });
+});
