@@ -1,5 +1,5 @@
 import { concat } from './path.js';
-import type { DocumentLocator, Finding } from './types.js';
+import type { DocumentLocator, Finding, Position, Resource } from './types.js';
 
 /**
  * Fills in `position` for findings, scanning each source document once for all its findings.
@@ -23,4 +23,11 @@ export function resolvePositions(findings: readonly Finding[]): void {
     const positions = doc.locate(list.map((x) => x.path));
     for (let i = 0; i < list.length; i++) list[i].finding.position = positions[i];
   }
+}
+
+/** Positions of fields (paths relative to the resource) in a resource's document, one scan of the text for all of them. */
+export function locateFields(r: Resource, fields: readonly string[]): Position[] {
+  const loc = r.origin.locator;
+  if (!loc || fields.length === 0) return fields.map(() => ({ line: r.origin.line, column: 1 }));
+  return loc.doc.locate(fields.map((f) => concat(loc.prefix, f)));
 }

@@ -8,6 +8,7 @@
  */
 import { idGlob } from '../controls/select.js';
 import { isObject } from '../core/inventory.js';
+import { locateFields as locate } from '../core/locations.js';
 import { child, concat } from '../core/path.js';
 import { asString } from '../core/podspec.js';
 import { selectorMatches, selectsAll } from '../core/selector.js';
@@ -294,12 +295,6 @@ function validateSelector(d: Draft, field: string, v: unknown): LabelSelector | 
   return sel;
 }
 
-/** Positions of fields in a resource's document, one scan of the text for all of them. */
-function locate(r: Resource, fields: readonly string[]): Position[] {
-  const loc = r.origin.locator;
-  if (!loc || fields.length === 0) return fields.map(() => ({ line: r.origin.line, column: 1 }));
-  return loc.doc.locate(fields.map((f) => concat(loc.prefix, f)));
-}
 
 function parseOne(r: Resource, policy: ExceptionPolicy, knownControl: (id: string) => boolean, now: Date): ExceptionStatus {
   const d: Draft = { resource: r, issues: [] };
