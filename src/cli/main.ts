@@ -4,10 +4,13 @@ import { admissionCommand } from './admission.js';
 import { auditCommand } from './audit.js';
 import { controlsCommand, explainCommand } from './controls.js';
 import { craCommand } from './cra.js';
+import { diffCommand } from './diff.js';
 import { evidenceCommand } from './evidence.js';
 import { exceptionsCommand } from './exceptions.js';
 import { frameworksCommand } from './frameworks.js';
+import { historyCommand } from './history.js';
 import { installCommand } from './install.js';
+import { reportCommand } from './report.js';
 import { scanCommand } from './scan.js';
 import { sbomCommand } from './sbom.js';
 import { serveCommand } from './serve.js';
@@ -33,6 +36,8 @@ export function buildProgram(): Command {
 Get started:
   kubecomply scan k8s/                      scan a directory of manifests
   helm template ./chart | kubecomply scan - scan rendered Helm output
+  kubecomply scan k8s/ --store             record a scan; then: history, diff, report
+  kubecomply report --framework cis --min-score 90   a posture report, gated on the score
   kubecomply controls                       list the controls
   kubecomply explain pss-privileged         why a control matters and how to fix it
   kubecomply frameworks show pci-dss        a framework requirement by requirement
@@ -46,6 +51,9 @@ Get started:
   kubecomply install -n kubecomply          manifests that run it in a cluster`,
     );
   program.addCommand(scanCommand());
+  program.addCommand(historyCommand());
+  program.addCommand(diffCommand());
+  program.addCommand(reportCommand());
   program.addCommand(controlsCommand());
   program.addCommand(explainCommand());
   program.addCommand(frameworksCommand());

@@ -11,6 +11,8 @@ import { formatJunit } from '../report/junit.js';
 import { formatSarif } from '../report/sarif.js';
 import { formatTable, painter } from '../report/table.js';
 import { failsAt, knownBuiltinControl, scan } from '../scanner.js';
+import { buildScan, recordScan } from '../store/scans.js';
+import { evidenceKey, STORE_HELP, withCliStore } from './history.js';
 import { collectList, emit, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, suggest, UsageError, useColor } from './util.js';
 
 const FORMATS = ['table', 'json', 'sarif', 'junit'] as const;
@@ -35,6 +37,9 @@ interface ScanFlags {
   config?: string | false;
   exceptions: string[];
   ignoreExceptions?: boolean;
+  /** true: the default store; a string: the store's URL. */
+  store?: string | true;
+  evidenceKey?: string;
 }
 
 export function scanCommand(): Command {
@@ -57,6 +62,8 @@ export function scanCommand(): Command {
     .option('--min-score <percent>', 'exit with code 1 when a framework scores below this (0–100)')
     .option('--exceptions <paths>', 'files or directories of ComplianceException documents (repeatable, comma-separated); exceptions in the scanned input and in kubecomply.yaml exceptions.files are read too', collectList, [])
     .option('--ignore-exceptions', 'honour no exception: report every finding as failing (an audit of the raw state)')
+    .option('--store [url]', `record the scan (inputs' hashes, configuration, findings, framework scores, security-relevant objects) for "kubecomply history", "diff" and "report", with a "scan recorded" evidence record; ${STORE_HELP}. Put it after the paths, or write --store=URL`)
+    .option('--evidence-key <file>', 'the Ed25519 key that signs evidence checkpoints (default: $KUBECOMPLY_EVIDENCE_KEY, else evidence-ed25519.pem beside the SQLite store)')
     .option('-c, --config <file>', 'settings file (default: ./kubecomply.yaml when it exists)')
     .option('--no-config', 'ignore ./kubecomply.yaml')
     .addOption(new Option('--pss-level <level>', 'Pod Security Standards level to require').choices(PSS_LEVELS).default('restricted'))
@@ -91,6 +98,9 @@ Examples:
 
   # PCI DSS and HIPAA requirement by requirement; fail below 90 %
   kubecomply scan k8s/ --framework pci-dss,hipaa --min-score 90
+
+  # record the scan in the default store, then compare it with the previous one
+  kubecomply scan k8s/ --fail-on none --store && kubecomply diff
 
   # approved exceptions kept outside the manifests (see "kubecomply exceptions --help")
   kubecomply scan k8s/ --exceptions exceptions/ --fail-on high
@@ -257,6 +267,15 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
   }
   for (const f of belowScore) {
     if (!flags.quiet || flags.format !== 'table') stderr.write(`${ep('red', 'fail:')} ${f.framework.name} scores ${f.score}%, below --min-score ${minScore}\n`);
+  }
+  if (flags.store !== undefined) {
+    const url = flags.store === true ? undefined : flags.store;
+    const key = evidenceKey(flags.evidenceKey, url);
+    const built = buildScan(result);
+    const rec = await withCliStore(url, async (store) => ({ ...(await recordScan(store, built, { key })), location: store.location }));
+    if (!flags.quiet) {
+      stderr.write(`recorded scan ${rec.id} in ${rec.location} (summary ${rec.summaryHash.slice(0, 16)}…, evidence record ${rec.evidence.seq}:${rec.evidence.hash.slice(0, 16)}…)\n`);
+    }
   }
   if (inputErrors) return EXIT_USAGE;
   return failed ? EXIT_FINDINGS : EXIT_OK;

@@ -37,6 +37,54 @@ const CRA_TABLES: readonly string[] = [
       `CREATE INDEX cra_case_state_idx ON cra_case (state)`,
     ];
 
+/** Migration 4's tables (scan history); `int` is the integer type of the backend. */
+const scanTables = (int: string): readonly string[] => [
+  `CREATE TABLE scan (
+     id ${int} PRIMARY KEY,
+     time TEXT NOT NULL,
+     tool TEXT NOT NULL,
+     inputs TEXT NOT NULL,
+     config_hash TEXT NOT NULL,
+     config TEXT NOT NULL,
+     counts TEXT NOT NULL,
+     frameworks TEXT NOT NULL,
+     exceptions TEXT NOT NULL,
+     summary_hash TEXT NOT NULL,
+     evidence_seq ${int},
+     evidence_hash TEXT
+   )`,
+  `CREATE INDEX scan_time_idx ON scan (time)`,
+  `CREATE TABLE scan_finding (
+     scan_id ${int} NOT NULL REFERENCES scan (id),
+     key TEXT NOT NULL,
+     control TEXT NOT NULL,
+     severity TEXT NOT NULL,
+     status TEXT NOT NULL,
+     api_version TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     namespace TEXT,
+     name TEXT NOT NULL,
+     path TEXT NOT NULL,
+     message TEXT NOT NULL,
+     location TEXT NOT NULL,
+     exception TEXT,
+     PRIMARY KEY (scan_id, key)
+   )`,
+  `CREATE INDEX scan_finding_control_idx ON scan_finding (control, scan_id)`,
+  `CREATE TABLE scan_object (
+     scan_id ${int} NOT NULL REFERENCES scan (id),
+     key TEXT NOT NULL,
+     category TEXT NOT NULL,
+     api_version TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     namespace TEXT,
+     name TEXT NOT NULL,
+     hash TEXT NOT NULL,
+     canonical TEXT NOT NULL,
+     PRIMARY KEY (scan_id, key)
+   )`,
+];
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -96,6 +144,12 @@ export const MIGRATIONS: readonly Migration[] = [
     // The same SQL on both backends.
     sqlite: CRA_TABLES,
     postgres: CRA_TABLES,
+  },
+  {
+    version: 4,
+    name: 'scan history: scans, their findings and security-relevant objects',
+    sqlite: scanTables('INTEGER'),
+    postgres: scanTables('BIGINT'),
   },
 ];
 

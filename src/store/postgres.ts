@@ -1,13 +1,52 @@
 import pg from 'pg';
 import { LATEST_SCHEMA_VERSION, pendingMigrations, SCHEMA_VERSION_DDL } from './migrations.js';
 import { StoreConflictError } from './types.js';
-import { toCheckpoint, toRecord, type CheckpointRow, type EvidenceRow } from './rows.js';
-import type { AppendBuilder, CaseEventRecord, CaseRecord, ChainHead, Checkpoint, EvidenceQuery, EvidenceRecord, OpenOptions, ProductRecord, Store } from './types.js';
+import {
+  checkUniqueKeys,
+  SCAN_COLUMNS,
+  SCAN_FINDING_COLUMNS,
+  SCAN_OBJECT_COLUMNS,
+  scanFindingValues,
+  scanObjectValues,
+  scanValues,
+  toCheckpoint,
+  toRecord,
+  toScan,
+  toScanFinding,
+  toScanObject,
+  type CheckpointRow,
+  type EvidenceRow,
+  type ScanFindingRow,
+  type ScanObjectRow,
+  type ScanRow,
+} from './rows.js';
+import type {
+  AppendBuilder,
+  CaseEventRecord,
+  CaseRecord,
+  ChainHead,
+  Checkpoint,
+  EvidenceQuery,
+  EvidenceRecord,
+  OpenOptions,
+  ProductRecord,
+  ScanFindingRecord,
+  ScanObjectRecord,
+  ScanQuery,
+  ScanRecord,
+  Store,
+} from './types.js';
 
 /** pg_advisory_xact_lock keys (arbitrary constants, one per purpose). */
 const LOCK_MIGRATE = 0x6b63_0001;
 const LOCK_EVIDENCE = 0x6b63_0002;
 const LOCK_CASES = 0x6b63_0003;
+const LOCK_SCANS = 0x6b63_0004;
+/** Rows per multi-row INSERT (PostgreSQL allows 65,535 parameters per statement). */
+const ROWS_PER_INSERT = 500;
+
+const params = (rows: number, cols: number, first = 1): string =>
+  Array.from({ length: rows }, (_, i) => `(${Array.from({ length: cols }, (_, j) => `$${first + i * cols + j}`).join(', ')})`).join(', ');
 
 const toCase = (r: { id: string; state: string; updated_at: string; events: number | string; data: string }): CaseRecord => ({
   id: r.id,
@@ -218,6 +257,65 @@ export class PostgresStore implements Store {
   async listProducts(): Promise<ProductRecord[]> {
     const r = await this.pool.query('SELECT name, version, updated_at, data FROM cra_product ORDER BY name COLLATE "C"');
     return r.rows.map(toProduct);
+  }
+
+  async saveScan(scan: Omit<ScanRecord, 'id'>, findings: readonly ScanFindingRecord[], objects: readonly ScanObjectRecord[]): Promise<number> {
+    checkUniqueKeys('finding', findings);
+    checkUniqueKeys('object', objects);
+    return this.tx(LOCK_SCANS, async (c) => {
+      const r = await c.query('SELECT MAX(id) AS id FROM scan');
+      const id = (r.rows[0]?.id === null || r.rows[0]?.id === undefined ? 0 : Number(r.rows[0].id)) + 1;
+      await c.query(`INSERT INTO scan (${SCAN_COLUMNS}) VALUES (${Array.from({ length: 10 }, (_, i) => `$${i + 1}`).join(', ')}, NULL, NULL)`, [id, ...scanValues(scan)]);
+      const insertAll = async (table: string, columns: string, width: number, rows: (string | null)[][]): Promise<void> => {
+        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+          const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+          await c.query(`INSERT INTO ${table} (scan_id, ${columns}) VALUES ${params(chunk.length, width + 1)}`, chunk.flatMap((v) => [id, ...v]));
+        }
+      };
+      await insertAll('scan_finding', SCAN_FINDING_COLUMNS, 12, findings.map(scanFindingValues));
+      await insertAll('scan_object', SCAN_OBJECT_COLUMNS, 8, objects.map(scanObjectValues));
+      return id;
+    });
+  }
+
+  async setScanEvidence(id: number, evidence: { seq: number; hash: string }): Promise<void> {
+    const r = await this.pool.query('UPDATE scan SET evidence_seq = $1, evidence_hash = $2 WHERE id = $3 AND evidence_seq IS NULL', [evidence.seq, evidence.hash, id]);
+    if ((r.rowCount ?? 0) === 0) throw new Error(`scan ${id} does not exist or is already linked to an evidence record`);
+  }
+
+  async getScan(id: number): Promise<ScanRecord | undefined> {
+    const r = await this.pool.query<ScanRow>(`SELECT ${SCAN_COLUMNS} FROM scan WHERE id = $1`, [id]);
+    return r.rows[0] ? toScan(r.rows[0]) : undefined;
+  }
+
+  async listScans(q: ScanQuery = {}): Promise<ScanRecord[]> {
+    const args: (string | number)[] = [];
+    const where: string[] = [];
+    if (q.since !== undefined) {
+      args.push(q.since);
+      where.push(`time >= $${args.length}`);
+    }
+    if (q.upToId !== undefined) {
+      args.push(q.upToId);
+      where.push(`id <= $${args.length}`);
+    }
+    let sql = `SELECT ${SCAN_COLUMNS} FROM scan${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC`;
+    if (q.limit !== undefined) {
+      args.push(q.limit);
+      sql += ` LIMIT $${args.length}`;
+    }
+    const r = await this.pool.query<ScanRow>(sql, args);
+    return r.rows.map(toScan).reverse();
+  }
+
+  async listScanFindings(id: number): Promise<ScanFindingRecord[]> {
+    const r = await this.pool.query<ScanFindingRow>(`SELECT ${SCAN_FINDING_COLUMNS} FROM scan_finding WHERE scan_id = $1 ORDER BY key COLLATE "C"`, [id]);
+    return r.rows.map(toScanFinding);
+  }
+
+  async listScanObjects(id: number): Promise<ScanObjectRecord[]> {
+    const r = await this.pool.query<ScanObjectRow>(`SELECT ${SCAN_OBJECT_COLUMNS} FROM scan_object WHERE scan_id = $1 ORDER BY key COLLATE "C"`, [id]);
+    return r.rows.map(toScanObject);
   }
 
   /** Direct SQL, for tests and maintenance. */

@@ -3,8 +3,41 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { LATEST_SCHEMA_VERSION, pendingMigrations, SCHEMA_VERSION_DDL } from './migrations.js';
 import { StoreConflictError } from './types.js';
-import { toCheckpoint, toRecord, type CheckpointRow, type EvidenceRow } from './rows.js';
-import type { AppendBuilder, CaseEventRecord, CaseRecord, ChainHead, Checkpoint, EvidenceQuery, EvidenceRecord, OpenOptions, ProductRecord, Store } from './types.js';
+import {
+  checkUniqueKeys,
+  SCAN_COLUMNS,
+  SCAN_FINDING_COLUMNS,
+  SCAN_OBJECT_COLUMNS,
+  scanFindingValues,
+  scanObjectValues,
+  scanValues,
+  toCheckpoint,
+  toRecord,
+  toScan,
+  toScanFinding,
+  toScanObject,
+  type CheckpointRow,
+  type EvidenceRow,
+  type ScanFindingRow,
+  type ScanObjectRow,
+  type ScanRow,
+} from './rows.js';
+import type {
+  AppendBuilder,
+  CaseEventRecord,
+  CaseRecord,
+  ChainHead,
+  Checkpoint,
+  EvidenceQuery,
+  EvidenceRecord,
+  OpenOptions,
+  ProductRecord,
+  ScanFindingRecord,
+  ScanObjectRecord,
+  ScanQuery,
+  ScanRecord,
+  Store,
+} from './types.js';
 
 interface CaseRow {
   id: string;
@@ -202,6 +235,59 @@ export class SqliteStore implements Store {
 
   async listProducts(): Promise<ProductRecord[]> {
     return (this.db.prepare('SELECT name, version, updated_at, data FROM cra_product ORDER BY name').all() as ProductRow[]).map(toProduct);
+  }
+
+  async saveScan(scan: Omit<ScanRecord, 'id'>, findings: readonly ScanFindingRecord[], objects: readonly ScanObjectRecord[]): Promise<number> {
+    checkUniqueKeys('finding', findings);
+    checkUniqueKeys('object', objects);
+    const tx = this.db.transaction(() => {
+      const r = this.db.prepare('SELECT MAX(id) AS id FROM scan').get() as { id: number | null };
+      const id = (r.id ?? 0) + 1;
+      this.db.prepare(`INSERT INTO scan (${SCAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`).run(id, ...scanValues(scan));
+      const f = this.db.prepare(`INSERT INTO scan_finding (scan_id, ${SCAN_FINDING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      for (const x of findings) f.run(id, ...scanFindingValues(x));
+      const o = this.db.prepare(`INSERT INTO scan_object (scan_id, ${SCAN_OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      for (const x of objects) o.run(id, ...scanObjectValues(x));
+      return id;
+    });
+    return tx.immediate();
+  }
+
+  async setScanEvidence(id: number, evidence: { seq: number; hash: string }): Promise<void> {
+    const r = this.db.prepare('UPDATE scan SET evidence_seq = ?, evidence_hash = ? WHERE id = ? AND evidence_seq IS NULL').run(evidence.seq, evidence.hash, id);
+    if (r.changes === 0) throw new Error(`scan ${id} does not exist or is already linked to an evidence record`);
+  }
+
+  async getScan(id: number): Promise<ScanRecord | undefined> {
+    const r = this.db.prepare(`SELECT ${SCAN_COLUMNS} FROM scan WHERE id = ?`).get(id) as ScanRow | undefined;
+    return r ? toScan(r) : undefined;
+  }
+
+  async listScans(q: ScanQuery = {}): Promise<ScanRecord[]> {
+    const args: (string | number)[] = [];
+    const where: string[] = [];
+    if (q.since !== undefined) {
+      where.push('time >= ?');
+      args.push(q.since);
+    }
+    if (q.upToId !== undefined) {
+      where.push('id <= ?');
+      args.push(q.upToId);
+    }
+    let sql = `SELECT ${SCAN_COLUMNS} FROM scan${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC`;
+    if (q.limit !== undefined) {
+      sql += ' LIMIT ?';
+      args.push(q.limit);
+    }
+    return (this.db.prepare(sql).all(...args) as ScanRow[]).map(toScan).reverse();
+  }
+
+  async listScanFindings(id: number): Promise<ScanFindingRecord[]> {
+    return (this.db.prepare(`SELECT ${SCAN_FINDING_COLUMNS} FROM scan_finding WHERE scan_id = ? ORDER BY key`).all(id) as ScanFindingRow[]).map(toScanFinding);
+  }
+
+  async listScanObjects(id: number): Promise<ScanObjectRecord[]> {
+    return (this.db.prepare(`SELECT ${SCAN_OBJECT_COLUMNS} FROM scan_object WHERE scan_id = ? ORDER BY key`).all(id) as ScanObjectRow[]).map(toScanObject);
   }
 
   /** Direct SQL, for tests and maintenance. */

@@ -51,7 +51,7 @@ export interface EvidenceQuery {
  */
 export type AppendBuilder = (head: ChainHead | undefined) => { record: EvidenceRecord; checkpoint?: Checkpoint };
 
-export interface Store {
+export interface Store extends ScanStore {
   readonly backend: 'sqlite' | 'postgres';
   /** A file path or a URL with any password removed; for messages. */
   readonly location: string;
@@ -127,4 +127,122 @@ export class StoreConflictError extends Error {
 export interface OpenOptions {
   /** Apply migrations on open (default true); a number stops at that version (tests of upgrades). */
   migrate?: boolean | number;
+}
+
+// Scan history (schema v4). src/store/scans.ts builds these from a scan result and diffs them.
+
+/** One input of a recorded scan: a file, a directory (hash over its files) or standard input. */
+export interface ScanInput {
+  path: string;
+  kind: 'file' | 'directory' | 'stdin' | 'missing';
+  /** sha256 hex: of the file's bytes; of a directory, over "relpath\0sha256\n" of each file read; of stdin, over the documents read. */
+  sha256: string | null;
+  files: number;
+  bytes: number;
+}
+
+/** A framework's outcome in a recorded scan, requirement by requirement (as the engine judged it at scan time). */
+export interface ScanFrameworkRecord {
+  id: string;
+  name: string;
+  version: string;
+  source: string;
+  score: number | null;
+  counts: { pass: number; fail: number; manual: number; 'not-applicable': number };
+  requirements: {
+    id: string;
+    title: string;
+    section?: string;
+    status: 'pass' | 'fail' | 'manual' | 'not-applicable';
+    confidence: string;
+    controls: string[];
+    evaluated: number;
+    findings: number;
+    excepted: number;
+    guidance?: string;
+  }[];
+}
+
+/** A recorded scan: what was scanned, how, and how it came out. */
+export interface ScanRecord {
+  /** 1, 2, 3 … assigned by the store in the order scans are recorded. */
+  id: number;
+  /** RFC 3339 UTC time the scan started. */
+  time: string;
+  tool: string;
+  inputs: ScanInput[];
+  /** sha256 hex of the canonical JSON of `config`. */
+  configHash: string;
+  /** Pod Security level/version, default namespace, controls run, frameworks, exceptions mode … */
+  config: Record<string, unknown>;
+  counts: {
+    resources: number;
+    documents: number;
+    findings: number;
+    excepted: number;
+    bySeverity: Record<string, number>;
+    controls: number;
+    objects: number;
+    inputErrors: number;
+  };
+  frameworks: ScanFrameworkRecord[];
+  /** The exceptions the scan judged (as `kubecomply exceptions list --format json` shows them). */
+  exceptions: Record<string, unknown>[];
+  /** sha256 hex over the canonical summary (everything above but id, plus the findings' and objects' hashes). */
+  summaryHash: string;
+  /** The evidence record ("scan recorded") that carries summaryHash, once appended. */
+  evidence?: { seq: number; hash: string };
+}
+
+export interface ScanFindingRecord {
+  /** Stable identity across scans: sha256 over control, kind, namespace, name and path. */
+  key: string;
+  control: string;
+  severity: string;
+  status: 'fail' | 'excepted';
+  resource: { apiVersion: string; kind: string; namespace?: string; name: string };
+  path: string;
+  message: string;
+  /** Where it was found (file:line), for reading. */
+  location: string;
+  /** `namespace/name` of the exception covering an excepted finding. */
+  exception?: string;
+}
+
+export type ScanObjectCategory = 'network-policy' | 'rbac' | 'pod-security' | 'webhook' | 'exception';
+
+/** A security-relevant object as seen by a scan, in canonical form, so two scans can be diffed. */
+export interface ScanObjectRecord {
+  category: ScanObjectCategory;
+  /** `apiVersion-group/Kind/namespace/name`, stable across scans. */
+  key: string;
+  resource: { apiVersion: string; kind: string; namespace?: string; name: string };
+  /** sha256 hex of `canonical`. */
+  hash: string;
+  /** Canonical JSON of the object's security-relevant content (volatile metadata removed). */
+  canonical: string;
+}
+
+export interface ScanQuery {
+  /** Only the newest `limit` scans (still returned oldest first). */
+  limit?: number;
+  /** Only scans with time >= since (RFC 3339). */
+  since?: string;
+  /** Only scans with id <= upToId (the history up to a given scan). */
+  upToId?: number;
+}
+
+/** The scan-history part of the store (schema v4). */
+export interface ScanStore {
+  /** Stores a scan with its findings and objects atomically; assigns and returns its id (scan.id is ignored). */
+  saveScan(scan: Omit<ScanRecord, 'id'>, findings: readonly ScanFindingRecord[], objects: readonly ScanObjectRecord[]): Promise<number>;
+  /** Links a recorded scan to its evidence record (once; a second call fails). */
+  setScanEvidence(id: number, evidence: { seq: number; hash: string }): Promise<void>;
+  getScan(id: number): Promise<ScanRecord | undefined>;
+  /** Scans oldest first. */
+  listScans(query?: ScanQuery): Promise<ScanRecord[]>;
+  /** A scan's findings, ordered by key. */
+  listScanFindings(id: number): Promise<ScanFindingRecord[]>;
+  /** A scan's objects, ordered by key. */
+  listScanObjects(id: number): Promise<ScanObjectRecord[]>;
 }

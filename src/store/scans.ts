@@ -1,0 +1,511 @@
+/**
+ * Scan history: what `kubecomply scan --store` records, and the diff between two recorded scans.
+ *
+ * A recorded scan keeps
+ * - its inputs with SHA-256 hashes (a file's bytes; a directory's files; standard input's documents),
+ * - the configuration (hash and summary), counts, each framework's requirement-by-requirement result as
+ *   the engine judged it at scan time, and the exceptions it judged;
+ * - every finding (control, resource, path, severity, status, message), keyed stably across scans;
+ * - the security-relevant objects it saw — NetworkPolicies, RBAC, Namespaces' Pod Security labels,
+ *   admission webhook and policy configurations, ComplianceExceptions — as canonical JSON with a hash;
+ * - a summary hash over all of that, carried by a "scan recorded" evidence record, so the hash chain
+ *   vouches for the scan's rows (verifyScanSummary recomputes it).
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { formatVersion } from '../controls/pod-security/version.js';
+import type { Resource } from '../core/types.js';
+import { frameworkToJson, exceptionToJson } from '../report/json.js';
+import { exceptionKey } from '../policy/exceptions.js';
+import type { ScanResult } from '../scanner.js';
+import { YAML_EXTENSIONS } from '../sources/loader.js';
+import { appendEvidence, canonicalJson, type AppendOptions } from './evidence.js';
+import type { ScanFindingRecord, ScanFrameworkRecord, ScanInput, ScanObjectCategory, ScanObjectRecord, ScanRecord, Store } from './types.js';
+
+export const SCAN_EVIDENCE_KIND = 'scan-summary';
+
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** A scan ready to be stored (or reported on without storing). */
+export interface BuiltScan {
+  scan: Omit<ScanRecord, 'id'>;
+  findings: ScanFindingRecord[];
+  objects: ScanObjectRecord[];
+}
+
+export interface BuildScanOptions {
+  /** What else shaped the result and belongs in the configuration hash (controls selection, --fail-on …). */
+  settings?: Record<string, unknown>;
+}
+
+// ------------------------------------------------------------------------------------------ inputs
+
+const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.terraform', '.venv']);
+const SKIPPED_FILES = new Set(['kubecomply.yaml', 'kubecomply.yml', '.kubecomply.yaml']);
+
+/** The files a directory input contributes, as the loader walks it (sorted, same extensions and skips). */
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const visit = (d: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) {
+        if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('..')) visit(p);
+      } else if ((e.isFile() || e.isSymbolicLink()) && YAML_EXTENSIONS.includes(path.extname(e.name).toLowerCase()) && !SKIPPED_FILES.has(e.name)) {
+        out.push(p);
+      }
+    }
+  };
+  visit(dir);
+  return out;
+}
+
+/** Hashes each input. Standard input cannot be read twice: its hash is over the documents the scan read from it. */
+export function hashInputs(inputs: readonly string[], resources: readonly Resource[]): ScanInput[] {
+  return inputs.map((p): ScanInput => {
+    if (p === '-') {
+      const docs = resources.filter((r) => (r.origin.stream?.file ?? r.origin.file) === '<stdin>');
+      return { path: '-', kind: 'stdin', sha256: sha256(docs.map((r) => canonicalJson(r.object)).join('\n')), files: 1, bytes: 0 };
+    }
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      return { path: p, kind: 'missing', sha256: null, files: 0, bytes: 0 };
+    }
+    if (!st.isDirectory()) {
+      const data = readFileSync(p);
+      return { path: p, kind: 'file', sha256: sha256(data), files: 1, bytes: data.length };
+    }
+    const h = createHash('sha256');
+    let bytes = 0;
+    const files = filesUnder(p);
+    for (const f of files) {
+      const data = readFileSync(f);
+      bytes += data.length;
+      h.update(`${path.relative(p, f).split(path.sep).join('/')}\0${sha256(data)}\n`);
+    }
+    return { path: p, kind: 'directory', sha256: h.digest('hex'), files: files.length, bytes };
+  });
+}
+
+// ---------------------------------------------------------------------------------------- objects
+
+const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0] : 'core');
+
+/** `group/Kind/namespace/name`: the same object across API versions and scans. */
+export function objectKey(r: { apiVersion: string; kind: string; namespace?: string | undefined; name: string }): string {
+  return `${groupOf(r.apiVersion)}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
+}
+
+const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
+const WEBHOOK_KINDS = new Set([
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'MutatingAdmissionPolicy',
+  'MutatingAdmissionPolicyBinding',
+]);
+export const POD_SECURITY_LABEL_PREFIX = 'pod-security.kubernetes.io/';
+/** Annotations that change without a change of intent. */
+const VOLATILE_ANNOTATIONS = new Set(['kubectl.kubernetes.io/last-applied-configuration', 'deployment.kubernetes.io/revision']);
+
+export function objectCategory(r: Pick<Resource, 'apiVersion' | 'kind'>): ScanObjectCategory | undefined {
+  const group = groupOf(r.apiVersion);
+  if (r.kind.endsWith('NetworkPolicy')) return 'network-policy';
+  if (RBAC_KINDS.has(r.kind) && group === 'rbac.authorization.k8s.io') return 'rbac';
+  if (r.kind === 'Namespace' && group === 'core') return 'pod-security';
+  if (WEBHOOK_KINDS.has(r.kind) && group === 'admissionregistration.k8s.io') return 'webhook';
+  return undefined;
+}
+
+function metaOf(r: Resource): Record<string, unknown> {
+  const m = r.metadata;
+  const annotations = Object.fromEntries(Object.entries(m.annotations ?? {}).filter(([k]) => !VOLATILE_ANNOTATIONS.has(k)));
+  return {
+    name: r.name,
+    ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
+    ...(m.labels && Object.keys(m.labels).length > 0 ? { labels: m.labels } : {}),
+    ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+  };
+}
+
+/** caBundle rotates with certificates: kept as its hash so a rotation is visible but short. */
+function hashCaBundles(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(hashCaBundles);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, k === 'caBundle' && typeof x === 'string' ? `sha256:${sha256(x)}` : hashCaBundles(x)]),
+  );
+}
+
+/** The security-relevant content of an object (volatile metadata and status removed), or undefined for other kinds. */
+export function securityContent(r: Resource): { category: ScanObjectCategory; content: Record<string, unknown> } | undefined {
+  const category = objectCategory(r);
+  if (!category) return undefined;
+  const o = r.object;
+  const base = { apiVersion: r.apiVersion, kind: r.kind };
+  switch (category) {
+    case 'pod-security': {
+      const labels = Object.fromEntries(Object.entries(r.metadata.labels ?? {}).filter(([k]) => k.startsWith(POD_SECURITY_LABEL_PREFIX)));
+      return { category, content: { ...base, metadata: { name: r.name }, podSecurityLabels: labels } };
+    }
+    case 'rbac': {
+      const { apiVersion: _a, kind: _k, metadata: _m, ...rest } = o;
+      return { category, content: { ...base, metadata: metaOf(r), ...rest } };
+    }
+    default: {
+      const { apiVersion: _a, kind: _k, metadata: _m, status: _s, ...rest } = o;
+      return { category, content: { ...base, metadata: metaOf(r), ...(hashCaBundles(rest) as Record<string, unknown>) } };
+    }
+  }
+}
+
+function objectRecord(category: ScanObjectCategory, resource: ScanObjectRecord['resource'], content: unknown): ScanObjectRecord {
+  const canonical = canonicalJson(content);
+  return { category, key: objectKey(resource), resource, hash: sha256(canonical), canonical };
+}
+
+const refOf = (r: { apiVersion: string; kind: string; namespace?: string | undefined; name: string }): ScanObjectRecord['resource'] =>
+  r.namespace !== undefined ? { apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name } : { apiVersion: r.apiVersion, kind: r.kind, name: r.name };
+
+/** The security-relevant objects of a scan (the first of two documents naming the same object wins). */
+export function securityObjects(result: ScanResult): ScanObjectRecord[] {
+  const out = new Map<string, ScanObjectRecord>();
+  for (const r of result.resources) {
+    const c = securityContent(r);
+    if (!c) continue;
+    const rec = objectRecord(c.category, refOf(r), c.content);
+    if (!out.has(rec.key)) out.set(rec.key, rec);
+  }
+  for (const s of result.exceptions?.statuses ?? []) {
+    const e = s.exception;
+    const ref = refOf({ apiVersion: 'kubecomply.io/v1alpha1', kind: 'ComplianceException', namespace: e.namespace, name: e.name });
+    const content = {
+      controls: e.controls,
+      ...(e.vulnerabilities ? { vulnerabilities: e.vulnerabilities } : {}),
+      match: JSON.parse(JSON.stringify(e.match)) as unknown,
+      justification: e.justification,
+      approvedBy: e.approvedBy,
+      approvedAt: e.approvedAt,
+      expires: e.expires,
+      ticket: e.ticket,
+      state: s.state,
+    };
+    const rec = objectRecord('exception', ref, content);
+    if (!out.has(rec.key)) out.set(rec.key, rec);
+  }
+  return [...out.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+// --------------------------------------------------------------------------------------- findings
+
+/** The stable identity of a finding across scans: control, object and path (not the message, which may carry values). */
+export function findingKey(control: string, resource: ScanFindingRecord['resource'], p: string): string {
+  return sha256(`${control}\0${objectKey(resource)}\0${p}`);
+}
+
+export function scanFindings(result: ScanResult): ScanFindingRecord[] {
+  const list = result.findings.map((f): ScanFindingRecord => {
+    const resource = refOf(f.resource);
+    const rec: ScanFindingRecord = {
+      key: findingKey(f.control.id, resource, f.path),
+      control: f.control.id,
+      severity: f.control.severity,
+      status: f.status,
+      resource,
+      path: f.path,
+      message: f.message,
+      location: `${f.resource.origin.file}:${f.position?.line ?? f.resource.origin.line}`,
+    };
+    if (f.exception) rec.exception = exceptionKey(f.exception);
+    return rec;
+  });
+  // One control can report one path twice (a list judged element by element, or a duplicated document):
+  // number the repeats, in message order, so every key is unique within the scan.
+  const groups = new Map<string, ScanFindingRecord[]>();
+  for (const f of list) {
+    const g = groups.get(f.key);
+    if (g) g.push(f);
+    else groups.set(f.key, [f]);
+  }
+  for (const g of groups.values()) {
+    if (g.length < 2) continue;
+    g.sort((a, b) => (a.message < b.message ? -1 : a.message > b.message ? 1 : a.location < b.location ? -1 : 1));
+    g.forEach((f, i) => {
+      if (i > 0) f.key = `${f.key}#${i + 1}`;
+    });
+  }
+  return list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+// ---------------------------------------------------------------------------------------- summary
+
+function frameworkRecord(f: ScanResult['frameworks'][number]): ScanFrameworkRecord {
+  const j = frameworkToJson(f) as Omit<ScanFrameworkRecord, 'requirements'> & { requirements: Record<string, unknown>[] };
+  return {
+    id: j.id,
+    name: j.name,
+    version: j.version,
+    source: j.source,
+    score: j.score,
+    counts: j.counts,
+    requirements: f.requirements.map((q) => ({
+      id: q.requirement.id,
+      title: q.requirement.title,
+      ...(q.requirement.section ? { section: q.requirement.section } : {}),
+      status: q.status,
+      confidence: q.confidence,
+      controls: q.controls.map((c) => c.id),
+      evaluated: q.evaluated,
+      findings: q.findings.length,
+      excepted: q.excepted.length,
+      ...(q.requirement.guidance ? { guidance: q.requirement.guidance } : {}),
+    })),
+  };
+}
+
+/** The hash a "scan recorded" evidence record carries: over the scan's summary and all its findings and objects. */
+export function scanSummaryHash(scan: Omit<ScanRecord, 'id' | 'summaryHash' | 'evidence'> & { summaryHash?: string; id?: number; evidence?: unknown }, findings: readonly ScanFindingRecord[], objects: readonly ScanObjectRecord[]): string {
+  const findingsHash = sha256(findings.map((f) => canonicalJson(f)).sort().join('\n'));
+  const objectsHash = sha256(objects.map((o) => `${o.key}\0${o.category}\0${o.hash}\0${sha256(o.canonical)}`).sort().join('\n'));
+  const summary = {
+    v: 1,
+    time: scan.time,
+    tool: scan.tool,
+    inputs: scan.inputs,
+    configHash: scan.configHash,
+    config: scan.config,
+    counts: scan.counts,
+    frameworks: scan.frameworks,
+    exceptions: scan.exceptions,
+    findingsHash,
+    objectsHash,
+  };
+  return sha256(canonicalJson(summary));
+}
+
+/** Turns a scan result into the records the store keeps. */
+export function buildScan(result: ScanResult, opts: BuildScanOptions = {}): BuiltScan {
+  const findings = scanFindings(result);
+  const objects = securityObjects(result);
+  const config: Record<string, unknown> = {
+    podSecurity: { level: result.config.pss.level, version: formatVersion(result.config.pss.version) },
+    defaultNamespace: result.config.defaultNamespace,
+    controls: result.controls.map((c) => c.control.id).sort(),
+    frameworks: result.frameworks.map((f) => f.framework.id),
+    exceptions: result.exceptions ? 'applied' : 'ignored',
+    ...(result.config.settings ? { settings: result.config.settings } : {}),
+    ...opts.settings,
+  };
+  const normalized = JSON.parse(canonicalJson(config)) as Record<string, unknown>;
+  const failing = findings.filter((f) => f.status === 'fail').length;
+  const x = result.exceptions;
+  const partial = {
+    time: result.startedAt.toISOString(),
+    tool: `${result.tool.name} ${result.tool.version}`,
+    inputs: hashInputs(result.inputs, result.resources),
+    configHash: sha256(canonicalJson(normalized)),
+    config: normalized,
+    counts: {
+      resources: result.stats.resources,
+      documents: result.stats.documents,
+      findings: failing,
+      excepted: findings.length - failing,
+      bySeverity: { ...result.bySeverity },
+      controls: result.controls.length,
+      objects: objects.length,
+      inputErrors: result.diagnostics.filter((d) => d.level === 'error').length,
+    },
+    frameworks: result.frameworks.map(frameworkRecord),
+    exceptions: x ? (JSON.parse(canonicalJson(x.statuses.map((s) => exceptionToJson(s, x.now, x.used.get(exceptionKey(s.exception)) ?? 0)))) as Record<string, unknown>[]) : [],
+  };
+  // Round-trip through JSON so what is hashed is exactly what the store gives back.
+  const scan = JSON.parse(JSON.stringify(partial)) as typeof partial;
+  return { scan: { ...scan, summaryHash: scanSummaryHash(scan, findings, objects) }, findings, objects };
+}
+
+/** Recomputes a recorded scan's summary hash from its rows: false when a row was altered, added or removed. */
+export function verifyScanSummary(scan: ScanRecord, findings: readonly ScanFindingRecord[], objects: readonly ScanObjectRecord[]): boolean {
+  return scanSummaryHash(scan, findings, objects) === scan.summaryHash;
+}
+
+export interface RecordedScan {
+  id: number;
+  summaryHash: string;
+  evidence: { seq: number; hash: string };
+}
+
+/** Stores the scan and appends its "scan recorded" evidence record (which carries the summary hash). */
+export async function recordScan(store: Store, built: BuiltScan, evidence: AppendOptions): Promise<RecordedScan> {
+  const id = await store.saveScan(built.scan, built.findings, built.objects);
+  const s = built.scan;
+  const rec = await appendEvidence(
+    store,
+    SCAN_EVIDENCE_KIND,
+    {
+      message: `scan recorded: scan ${id}, ${s.counts.findings} findings (${s.counts.excepted} excepted) in ${s.counts.resources} resources`,
+      scanId: id,
+      time: s.time,
+      summaryHash: s.summaryHash,
+      configHash: s.configHash,
+      inputs: s.inputs.map((i) => ({ path: i.path, sha256: i.sha256 })),
+      counts: { findings: s.counts.findings, excepted: s.counts.excepted, resources: s.counts.resources, objects: s.counts.objects },
+      scores: Object.fromEntries(s.frameworks.map((f) => [f.id, f.score])),
+    },
+    evidence,
+  );
+  const link = { seq: rec.seq, hash: rec.hash };
+  await store.setScanEvidence(id, link);
+  return { id, summaryHash: s.summaryHash, evidence: link };
+}
+
+// ------------------------------------------------------------------------------------------- diff
+
+export interface FieldChange {
+  /** JSON path inside the object's canonical content, e.g. `spec.ingress[0].from`. */
+  path: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface ObjectChange {
+  category: ScanObjectCategory;
+  key: string;
+  resource: ScanObjectRecord['resource'];
+  change: 'added' | 'removed' | 'changed';
+  beforeHash?: string;
+  afterHash?: string;
+  /** For a change: the fields that differ (at most MAX_FIELD_CHANGES). */
+  fields?: FieldChange[];
+}
+
+export interface ScanSide {
+  id: number;
+  time: string;
+  inputs: ScanInput[];
+  summaryHash: string;
+}
+
+export interface ScanDiff {
+  from: ScanSide;
+  to: ScanSide;
+  findings: {
+    new: ScanFindingRecord[];
+    resolved: ScanFindingRecord[];
+    /** In both scans; `previousStatus` when the status changed (e.g. an exception expired). */
+    open: (ScanFindingRecord & { previousStatus?: ScanFindingRecord['status'] })[];
+  };
+  /** Findings failing in `to` that were not failing in `from` (new ones and ones whose exception lapsed). */
+  regressions: number;
+  objects: ObjectChange[];
+  scores: { framework: string; from: number | null; to: number | null }[];
+}
+
+export const MAX_FIELD_CHANGES = 50;
+
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const join = (base: string, k: string): string => (/^[A-Za-z_$][\w$-]*$/.test(k) ? (base ? `${base}.${k}` : k) : `${base}[${JSON.stringify(k)}]`);
+
+/** The fields that differ between two JSON values, depth first, in key order. */
+export function fieldChanges(before: unknown, after: unknown, base = '', out: FieldChange[] = []): FieldChange[] {
+  if (out.length >= MAX_FIELD_CHANGES) return out;
+  if (isObj(before) && isObj(after)) {
+    for (const k of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+      if (!(k in after)) out.push({ path: join(base, k), before: before[k] });
+      else if (!(k in before)) out.push({ path: join(base, k), after: after[k] });
+      else fieldChanges(before[k], after[k], join(base, k), out);
+      if (out.length >= MAX_FIELD_CHANGES) break;
+    }
+    return out;
+  }
+  if (Array.isArray(before) && Array.isArray(after)) {
+    for (let i = 0; i < Math.max(before.length, after.length); i++) {
+      const p = `${base}[${i}]`;
+      if (i >= after.length) out.push({ path: p, before: before[i] });
+      else if (i >= before.length) out.push({ path: p, after: after[i] });
+      else fieldChanges(before[i], after[i], p, out);
+      if (out.length >= MAX_FIELD_CHANGES) break;
+    }
+    return out;
+  }
+  if (canonicalJson(before) !== canonicalJson(after)) out.push({ path: base || '.', before, after });
+  return out;
+}
+
+const RANK: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
+const refKey = (r: ScanFindingRecord['resource']): string => `${r.kind}/${r.namespace ?? ''}/${r.name}`;
+/** Most severe first, then by resource, control and path. */
+function byImportance(a: ScanFindingRecord, b: ScanFindingRecord): number {
+  const d = (RANK[b.severity] ?? 0) - (RANK[a.severity] ?? 0);
+  if (d !== 0) return d;
+  for (const [x, y] of [[refKey(a.resource), refKey(b.resource)], [a.control, b.control], [a.path, b.path], [a.key, b.key]]) if (x !== y) return x < y ? -1 : 1;
+  return 0;
+}
+
+const side = (s: ScanRecord): ScanSide => ({ id: s.id, time: s.time, inputs: s.inputs, summaryHash: s.summaryHash });
+
+export function diffScans(
+  from: { scan: ScanRecord; findings: readonly ScanFindingRecord[]; objects: readonly ScanObjectRecord[] },
+  to: { scan: ScanRecord; findings: readonly ScanFindingRecord[]; objects: readonly ScanObjectRecord[] },
+): ScanDiff {
+  const before = new Map(from.findings.map((f) => [f.key, f] as const));
+  const after = new Map(to.findings.map((f) => [f.key, f] as const));
+  const findings: ScanDiff['findings'] = { new: [], resolved: [], open: [] };
+  let regressions = 0;
+  for (const f of to.findings) {
+    const b = before.get(f.key);
+    if (!b) findings.new.push(f);
+    else findings.open.push(b.status !== f.status ? { ...f, previousStatus: b.status } : f);
+    if (f.status === 'fail' && b?.status !== 'fail') regressions++;
+  }
+  for (const f of from.findings) if (!after.has(f.key)) findings.resolved.push(f);
+  for (const l of [findings.new, findings.resolved, findings.open]) l.sort(byImportance);
+
+  const ob = new Map(from.objects.map((o) => [o.key, o] as const));
+  const oa = new Map(to.objects.map((o) => [o.key, o] as const));
+  const objects: ObjectChange[] = [];
+  for (const key of [...new Set([...ob.keys(), ...oa.keys()])].sort()) {
+    const b = ob.get(key);
+    const a = oa.get(key);
+    if (b && a) {
+      if (b.hash === a.hash) continue;
+      objects.push({
+        category: a.category,
+        key,
+        resource: a.resource,
+        change: 'changed',
+        beforeHash: b.hash,
+        afterHash: a.hash,
+        fields: fieldChanges(JSON.parse(b.canonical), JSON.parse(a.canonical)),
+      });
+    } else if (a) objects.push({ category: a.category, key, resource: a.resource, change: 'added', afterHash: a.hash });
+    else if (b) objects.push({ category: b.category, key, resource: b.resource, change: 'removed', beforeHash: b.hash });
+  }
+  const ids = [...new Set([...from.scan.frameworks.map((f) => f.id), ...to.scan.frameworks.map((f) => f.id)])];
+  const scoreOf = (s: ScanRecord, id: string): number | null => s.frameworks.find((f) => f.id === id)?.score ?? null;
+  return {
+    from: side(from.scan),
+    to: side(to.scan),
+    findings,
+    regressions,
+    objects,
+    scores: ids.map((id) => ({ framework: id, from: scoreOf(from.scan, id), to: scoreOf(to.scan, id) })),
+  };
+}
+
+/** Loads a recorded scan with its findings and objects. */
+export async function loadScan(store: Store, id: number): Promise<{ scan: ScanRecord; findings: ScanFindingRecord[]; objects: ScanObjectRecord[] } | undefined> {
+  const scan = await store.getScan(id);
+  if (!scan) return undefined;
+  return { scan, findings: await store.listScanFindings(id), objects: await store.listScanObjects(id) };
+}
