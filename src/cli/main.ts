@@ -14,6 +14,7 @@ import { reportCommand } from './report.js';
 import { scanCommand } from './scan.js';
 import { sbomCommand } from './sbom.js';
 import { serveCommand } from './serve.js';
+import { signCommands } from './sign.js';
 import { vulnCommand } from './vuln.js';
 import { EXIT_USAGE, UsageError } from './util.js';
 
@@ -61,6 +62,7 @@ Get started:
   program.addCommand(admissionCommand());
   program.addCommand(sbomCommand());
   program.addCommand(vulnCommand());
+  for (const c of signCommands()) program.addCommand(c);
   program.addCommand(auditCommand());
   program.addCommand(evidenceCommand());
   program.addCommand(craCommand());

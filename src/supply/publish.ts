@@ -1,0 +1,99 @@
+/**
+ * `kubecomply sign` / `kubecomply attest`: sign an image in a registry, or attach a signed in-toto attestation, in
+ * cosign's storage layout so that cosign and kubecomply both find and verify them: a manifest tagged
+ * `sha256-<hex>.sig` (simple-signing layers, one per signature) or `sha256-<hex>.att` (DSSE envelope layers, one per
+ * attestation), in the repository of the image. Like cosign, a new signature or attestation is appended to those
+ * already there; an attestation of a predicate type can replace the earlier ones of that type (`replace`).
+ *
+ * The signature image is an OCI image manifest whose config lists the layers' digests as diff_ids, as cosign's
+ * signature images do; its layers are not tarballs but the payloads themselves (media types of signature.ts).
+ */
+import { parseImageReference } from '../controls/images/reference.js';
+import type { RegistryClient } from './oci/client.js';
+import { RegistryError } from './oci/errors.js';
+import { cosignTag } from './oci/index.js';
+import { MediaType } from './oci/media-types.js';
+import { attestImage, signImage, type OciDescriptor, type PrivateKeyInfo } from './signature/index.js';
+
+export interface PublishResult {
+  /** The image's manifest digest that was signed. */
+  digest: string;
+  /** Where the signature/attestation manifest went: repo:sha256-<hex>.sig|.att */
+  target: string;
+  /** Its digest. */
+  manifestDigest: string;
+  /** Layers in the manifest now (signatures or attestations). */
+  layers: number;
+}
+
+interface ManifestJson {
+  schemaVersion: number;
+  mediaType?: string;
+  config: { mediaType: string; size: number; digest: string };
+  layers: OciDescriptor[];
+  annotations?: Record<string, string>;
+}
+
+/** The image's digest: from the reference, else what its tag points at now. */
+export async function resolveDigest(client: RegistryClient, image: string, signal?: AbortSignal): Promise<{ name: string; digest: string; dockerReference: string }> {
+  const p = parseImageReference(image);
+  if (!p.ok) throw new Error(`${image}: not a valid image reference: ${p.error}`);
+  const ref = p.ref;
+  if (ref.digest) return { name: ref.name, digest: ref.digest, dockerReference: ref.name };
+  const h = await client.headManifest(`${ref.name}:${ref.tag ?? 'latest'}`, signal ? { signal } : {});
+  if (!h) throw new RegistryError({ kind: 'not-found', registry: ref.domain, operation: `resolve ${ref.name}:${ref.tag ?? 'latest'}` }, 'no such manifest');
+  return { name: ref.name, digest: h.digest, dockerReference: ref.name };
+}
+
+async function existing(client: RegistryClient, target: string, signal?: AbortSignal): Promise<ManifestJson | undefined> {
+  try {
+    const m = await client.getManifest(target, signal ? { signal } : {});
+    return m.json as ManifestJson;
+  } catch (e) {
+    if (e instanceof RegistryError && e.kind === 'not-found') return undefined;
+    throw e;
+  }
+}
+
+async function writeManifest(client: RegistryClient, name: string, target: string, layers: OciDescriptor[], signal?: AbortSignal): Promise<string> {
+  const o = signal ? { signal } : {};
+  const config = Buffer.from(
+    JSON.stringify({ architecture: '', created: '0001-01-01T00:00:00Z', history: layers.map(() => ({ created: '0001-01-01T00:00:00Z' })), os: '', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) }, config: {} }),
+  );
+  const c = await client.pushBlob(name, config, o);
+  const manifest: ManifestJson = { schemaVersion: 2, mediaType: MediaType.OciManifest, config: { mediaType: MediaType.OciConfig, size: c.size, digest: c.digest }, layers };
+  const r = await client.pushManifest(target, Buffer.from(JSON.stringify(manifest)), MediaType.OciManifest, o);
+  return r.digest;
+}
+
+/** `cosign sign --key` (no transparency-log upload): adds a signature layer to the image's .sig manifest. */
+export async function signAndPush(client: RegistryClient, image: string, key: PrivateKeyInfo, opts: { annotations?: Record<string, string>; signal?: AbortSignal } = {}): Promise<PublishResult> {
+  const { name, digest, dockerReference } = await resolveDigest(client, image, opts.signal);
+  const signed = signImage(key, { dockerReference, digest, ...(opts.annotations ? { optional: opts.annotations } : {}) });
+  const target = `${name}:${cosignTag(digest, 'sig')}`;
+  const prior = await existing(client, target, opts.signal);
+  const layers = [...(prior?.layers ?? [])];
+  await client.pushBlob(name, signed.payload, opts.signal ? { signal: opts.signal } : {});
+  layers.push(signed.layer);
+  const manifestDigest = await writeManifest(client, name, target, layers, opts.signal);
+  return { digest, target, manifestDigest, layers: layers.length };
+}
+
+/** `cosign attest --key --type <predicateType>`: adds a DSSE attestation layer to the image's .att manifest. */
+export async function attestAndPush(
+  client: RegistryClient,
+  image: string,
+  key: PrivateKeyInfo,
+  att: { predicateType: string; predicate: unknown; replace?: boolean; signal?: AbortSignal },
+): Promise<PublishResult & { statementDigest: string }> {
+  const { name, digest } = await resolveDigest(client, image, att.signal);
+  const a = attestImage(key, { subjectName: name, digest, predicateType: att.predicateType, predicate: att.predicate });
+  const target = `${name}:${cosignTag(digest, 'att')}`;
+  const prior = await existing(client, target, att.signal);
+  let layers = [...(prior?.layers ?? [])];
+  if (att.replace) layers = layers.filter((l) => l.annotations?.predicateType !== att.predicateType);
+  await client.pushBlob(name, a.envelopeBytes, att.signal ? { signal: att.signal } : {});
+  layers.push(a.layer);
+  const manifestDigest = await writeManifest(client, name, target, layers, att.signal);
+  return { digest, target, manifestDigest, layers: layers.length, statementDigest: a.layer.digest };
+}
