@@ -4,6 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { AdmissionConfigError, createDecider, isAdmissionGuard } from '../admission/index.js';
+import { withImagePolicies, type GatedDecider } from '../admission/images.js';
+import { ImageVerifier } from '../supply/policy/evaluate.js';
+import { defaultDbPath, VulnDb } from '../supply/vuln/db.js';
+import { loadImagePolicies, registryClient } from './sign.js';
 import { defaultAdmissionSettings, defaultExceptionPolicy } from '../config/defaults.js';
 import { BUILTIN_CONTROLS } from '../controls/index.js';
 import { formatVersion, PSS_LEVELS } from '../controls/pod-security/version.js';
@@ -39,6 +43,11 @@ interface ServeFlags {
   kubeCa?: string;
   kubeTokenFile?: string;
   clusterExceptionsWait: string;
+  imagePolicy: string[];
+  imageVerifyBudget: string;
+  registryCaFile?: string;
+  insecureRegistry: string[];
+  vulnDb?: string;
 }
 
 function seconds(value: string, flag: string, max: number): number {
@@ -79,6 +88,11 @@ export function serveCommand(): Command {
     .option('--kube-api <url>', 'with --cluster-exceptions: the API server URL, https (default: in-cluster, from KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT)')
     .option('--kube-ca <file>', `with --cluster-exceptions: CA bundle (PEM) that verifies the API server (default: ${SERVICE_ACCOUNT_DIR}/ca.crt in the cluster; with --kube-api, the system CAs)`)
     .option('--kube-token-file <file>', `with --cluster-exceptions: file holding the bearer token, re-read every minute (default: ${SERVICE_ACCOUNT_DIR}/token)`)
+    .option('--image-policy <file>', 'ImagePolicy documents (repeatable): verify the signatures and attestations of the images pods run (as kubecomply verify --policy)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--image-verify-budget <ms>', "with --image-policy: time budget for one request's image verification; past it the registry counts as unreachable (the policy's onRegistryError decides)", '5000')
+    .option('--registry-ca-file <file>', 'with --image-policy: extra CA certificates (PEM) for the registries')
+    .option('--insecure-registry <host>', 'with --image-policy: a registry that may be spoken to over plain HTTP (repeatable; loopback always may)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--vuln-db <file>', "with --image-policy: the vulnerability index for policies' maxSeverity (default: kubecomply vuln db import's cache)")
     .option('--cluster-exceptions-wait <seconds>', 'with --cluster-exceptions: /readyz waits at most this long for the first list, then turns ready without the cluster exceptions (logged)', '10')
     .addHelpText(
       'after',
@@ -238,12 +252,38 @@ async function runServe(flags: ServeFlags, cmd: Command): Promise<number> {
   for (const d of first.diagnostics) if (d.level !== 'note') err(formatDiagnosticLine(d));
   if (first.failed) throw new UsageError('the exception files could not be read (see above)');
 
-  let decider;
+  let base: ReturnType<typeof createDecider>;
   try {
-    decider = createDecider({ config, admission, controls, exceptions: exceptions.current });
+    base = createDecider({ config, admission, controls, exceptions: exceptions.current });
   } catch (e) {
     if (e instanceof AdmissionConfigError) throw new UsageError(`invalid configuration: ${e.message}`);
     throw e;
+  }
+  let decider: GatedDecider = base;
+  let imagePolicies = '';
+  if (flags.imagePolicy.length > 0) {
+    const budgetMs = Number(flags.imageVerifyBudget);
+    if (!/^\d+$/.test(flags.imageVerifyBudget) || budgetMs <= 0) throw new UsageError(`invalid --image-verify-budget "${flags.imageVerifyBudget}": expected milliseconds, e.g. 5000`);
+    const { policies, invalid } = await loadImagePolicies(flags.imagePolicy);
+    const client = registryClient({ ...(flags.registryCaFile ? { caFile: flags.registryCaFile } : {}), insecureRegistry: flags.insecureRegistry, timeout: '60s' });
+    let db: VulnDb | null | undefined;
+    const verifier = new ImageVerifier({
+      policies,
+      invalid,
+      client,
+      vulnDb: () => {
+        if (db === undefined) {
+          try {
+            db = VulnDb.open(flags.vulnDb ?? defaultDbPath(), { readonly: true });
+          } catch {
+            db = null;
+          }
+        }
+        return db ?? undefined;
+      },
+    });
+    decider = withImagePolicies(base, { verifier, budgetMs });
+    imagePolicies = `, ${policies.length} image polic${policies.length === 1 ? 'y' : 'ies'} (budget ${budgetMs} ms)`;
   }
 
   let tls: TlsSource;
@@ -316,7 +356,7 @@ async function runServe(flags: ServeFlags, cmd: Command): Promise<number> {
   const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
   err(
     `kubecomply serve: listening on https://${host}:${bound.port} — mode ${admission.mode}, Pod Security ${config.pss.level} ${formatVersion(config.pss.version)}, ` +
-      `${decider.controls.length} controls, ${exceptions.files.length > 0 ? exceptions.describe() : 'no exception files'}` +
+      `${decider.controls.length} controls${imagePolicies}, ${exceptions.files.length > 0 ? exceptions.describe() : 'no exception files'}` +
       `${kube ? `, cluster exceptions from ${kube.server} (ready after the first list${clusterWait > 0 ? `, or within ${clusterWait} s` : ''})` : ''}, failurePolicy ${admission.failurePolicy}` +
       `${fileConfig ? `, settings from ${fileConfig.file}` : ''}`,
   );
