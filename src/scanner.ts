@@ -55,6 +55,11 @@ export interface ScanOptions {
    * documents in the input are set aside (they are never scanned as cluster objects) but not applied.
    */
   exceptions?: ScanExceptionOptions;
+  /**
+   * Runs once the input is loaded, before the checks: for controls that need something fetched first (the image
+   * policy's registry verdicts, supply/policy/control.ts).
+   */
+  prepare?: (resources: readonly Resource[]) => Promise<void>;
 }
 
 export interface ControlSummary {
@@ -119,6 +124,7 @@ export async function scan(inputs: readonly string[], opts: ScanOptions): Promis
     loaded.diagnostics.push(...extra.diagnostics);
     opts = { ...opts, exceptions: { ...opts.exceptions, resources: [...(opts.exceptions.resources ?? []), ...extra.resources] } };
   }
+  if (opts.prepare) await opts.prepare(loaded.resources);
   return assess(inputs, loaded, opts, startedAt, t0);
 }
 

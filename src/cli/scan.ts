@@ -3,6 +3,12 @@ import { BUILTIN_CONTROLS, controlFamilies } from '../controls/index.js';
 import { formatVersion, isPssLevel, parsePssVersion, PSS_LEVELS } from '../controls/pod-security/version.js';
 import { controlsForFrameworks, selectControls, withSeverities } from '../controls/select.js';
 import { ConfigError, findConfig, loadConfig, type FileConfig } from '../config/config.js';
+import type { imagePolicyControl } from '../supply/policy/control.js';
+
+/** supply/policy/control.ts IMAGE_POLICY_CONTROL_ID (not imported: that module loads only with --verify-images). */
+const IMAGE_POLICY_CONTROL_ID = 'image-policy-verified';
+import type { RegistryClient } from '../supply/oci/client.js';
+import { loadImagePolicies, registryClient } from './sign.js';
 import { defaultExceptionPolicy } from '../config/defaults.js';
 import { findFramework, FRAMEWORKS, type Framework } from '../frameworks/index.js';
 import type { Diagnostic, PssLevel, ScanConfig, Severity } from '../core/types.js';
@@ -40,6 +46,10 @@ interface ScanFlags {
   /** true: the default store; a string: the store's URL. */
   store?: string | true;
   evidenceKey?: string;
+  verifyImages?: boolean;
+  imagePolicy: string[];
+  insecureRegistry: string[];
+  registryCaFile?: string;
 }
 
 export function scanCommand(): Command {
@@ -64,6 +74,10 @@ export function scanCommand(): Command {
     .option('--ignore-exceptions', 'honour no exception: report every finding as failing (an audit of the raw state)')
     .option('--store [url]', `record the scan (inputs' hashes, configuration, findings, framework scores, security-relevant objects) for "kubecomply history", "diff" and "report", with a "scan recorded" evidence record; ${STORE_HELP}. Put it after the paths, or write --store=URL`)
     .option('--evidence-key <file>', 'the Ed25519 key that signs evidence checkpoints (default: $KUBECOMPLY_EVIDENCE_KEY, else evidence-ed25519.pem beside the SQLite store)')
+    .option('--verify-images', 'verify the images the workloads run against the ImagePolicy documents of --image-policy (signatures, attestations, provenance; talks to the registries) — control image-policy-verified')
+    .option('--image-policy <file>', 'ImagePolicy documents for --verify-images (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--insecure-registry <host>', 'with --verify-images: a registry that may be spoken to over plain HTTP (repeatable; loopback always may)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--registry-ca-file <file>', 'with --verify-images: extra CA certificates (PEM) for the registries')
     .option('-c, --config <file>', 'settings file (default: ./kubecomply.yaml when it exists)')
     .option('--no-config', 'ignore ./kubecomply.yaml')
     .addOption(new Option('--pss-level <level>', 'Pod Security Standards level to require').choices(PSS_LEVELS).default('restricted'))
@@ -190,9 +204,12 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
     if (!Number.isFinite(minScore) || minScore < 0 || minScore > 100) throw new UsageError(`invalid --min-score "${flags.minScore}": expected a number from 0 to 100`);
   }
   const catalog = frameworks.length > 0 ? controlsForFrameworks(BUILTIN_CONTROLS, frameworks) : BUILTIN_CONTROLS;
-  const selected = selectControls(catalog, { include: flags.controls, exclude: [...flags.skipControls, ...(fileConfig?.disabled ?? [])], families: flags.family });
-  const problems = selectControls(BUILTIN_CONTROLS, { include: flags.controls, exclude: flags.skipControls, families: flags.family }).problems;
-  const controls = withSeverities(selected.controls, fileConfig?.severity ?? {});
+  // --verify-images adds image-policy-verified, which is not in the built-in catalog: --controls may name it.
+  const include = flags.verifyImages ? flags.controls.filter((c) => c !== IMAGE_POLICY_CONTROL_ID) : flags.controls;
+  const onlyImagePolicy = include.length === 0 && flags.controls.length > 0;
+  const selected = selectControls(catalog, { include, exclude: [...flags.skipControls, ...(fileConfig?.disabled ?? [])], families: flags.family });
+  const problems = selectControls(BUILTIN_CONTROLS, { include, exclude: flags.skipControls, families: flags.family }).problems;
+  const controls = onlyImagePolicy ? [] : withSeverities(selected.controls, fileConfig?.severity ?? {});
   for (const p of problems) {
     if (p.kind === 'unknown-family') {
       throw new UsageError(`unknown family "${p.value}"`, `families are: ${controlFamilies().join(', ')}`);
@@ -200,7 +217,7 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
     const s = suggest(p.value, BUILTIN_CONTROLS.map((c) => c.id));
     throw new UsageError(`unknown control "${p.value}"${s ? ` (did you mean "${s}"?)` : ''}`, 'run "kubecomply controls" to list them');
   }
-  if (controls.length === 0) throw new UsageError('the control selection is empty', 'check --controls, --skip-controls and --family');
+  if (controls.length === 0 && !(flags.verifyImages && !flags.skipControls.includes(IMAGE_POLICY_CONTROL_ID))) throw new UsageError('the control selection is empty', 'check --controls, --skip-controls and --family');
 
   const stderr = process.stderr;
   const errColor = useColor(stderr) && flags.color !== false;
@@ -217,16 +234,28 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
   if (flags.exceptions.includes('-')) throw new UsageError('--exceptions reads files or directories, not standard input', 'put exceptions in a file, or in the scanned input itself');
   const now = currentTime();
 
+  let imagePolicy: ReturnType<typeof imagePolicyControl> | undefined;
+  let registry: RegistryClient | undefined;
+  if (flags.verifyImages) {
+    if (flags.imagePolicy.length === 0) throw new UsageError('--verify-images needs --image-policy FILE', 'write an ImagePolicy document (see "kubecomply verify --help" and the README)');
+    const { policies, invalid } = await loadImagePolicies(flags.imagePolicy);
+    registry = await registryClient({ insecureRegistry: flags.insecureRegistry, ...(flags.registryCaFile ? { caFile: flags.registryCaFile } : {}), timeout: '60s' });
+    const [{ imagePolicyControl: make }, { ImageVerifier }] = await Promise.all([import('../supply/policy/control.js'), import('../supply/policy/evaluate.js')]);
+    imagePolicy = make(new ImageVerifier({ policies, invalid, client: registry }));
+  } else if (flags.imagePolicy.length > 0) throw new UsageError('--image-policy is for --verify-images');
+
   const progress = !flags.quiet && stderr.isTTY === true ? makeProgress(stderr) : undefined;
   const result = await scan(paths, {
     config,
-    controls,
+    controls: imagePolicy && !flags.skipControls.includes(IMAGE_POLICY_CONTROL_ID) ? [...controls, imagePolicy.control] : controls,
+    ...(imagePolicy ? { prepare: imagePolicy.prepare } : {}),
     ...(frameworks.length > 0 ? { frameworks } : {}),
     collectEvaluations: flags.format === 'junit',
     load: progress ? { onProgress: progress.update } : {},
     ...(flags.ignoreExceptions ? {} : { exceptions: { policy, now, files: exceptionFiles } }),
   });
   progress?.done();
+  registry?.close();
 
   for (const d of result.diagnostics) {
     if (d.level === 'note' && !flags.verbose) continue;

@@ -4,9 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { AdmissionConfigError, createDecider, isAdmissionGuard } from '../admission/index.js';
-import { withImagePolicies, type GatedDecider } from '../admission/images.js';
-import { ImageVerifier } from '../supply/policy/evaluate.js';
-import { defaultDbPath, VulnDb } from '../supply/vuln/db.js';
+import type { GatedDecider } from '../admission/images.js';
+import type { VulnDb } from '../supply/vuln/db.js';
 import { loadImagePolicies, registryClient } from './sign.js';
 import { defaultAdmissionSettings, defaultExceptionPolicy } from '../config/defaults.js';
 import { BUILTIN_CONTROLS } from '../controls/index.js';
@@ -22,9 +21,10 @@ import { checkServerUrl, inClusterConnection, KubeConfigError, SERVICE_ACCOUNT_D
 import { ServerMetrics } from '../server/metrics.js';
 import { createAdmissionServer, type TlsSource } from '../server/server.js';
 import { podSecurityOf, readFileConfig } from './scan.js';
+import { addAuditOptions, auditSetupOf, type AuditFlags } from './serve-audit.js';
 import { collectList, EXIT_OK, UsageError } from './util.js';
 
-interface ServeFlags {
+interface ServeFlags extends AuditFlags {
   tlsCert?: string;
   tlsKey?: string;
   selfSigned?: boolean;
@@ -57,7 +57,7 @@ function seconds(value: string, flag: string, max: number): number {
 }
 
 export function serveCommand(): Command {
-  return new Command('serve')
+  return addAuditOptions(new Command('serve')
     .summary('run the admission webhook (HTTPS)')
     .description(
       'Run the validating admission webhook: an HTTPS server that judges each AdmissionReview the API server ' +
@@ -153,7 +153,7 @@ Exit codes:
   2  usage error, an invalid kubecomply.yaml or exception file, unreadable certificate, the port is in use,
      or --cluster-exceptions outside a pod without --kube-api, or an unreadable --kube-ca/--kube-token-file`,
     )
-    .action(async (flags: ServeFlags, cmd: Command) => {
+  ).action(async (flags: ServeFlags, cmd: Command) => {
       process.exitCode = await runServe(flags, cmd);
     });
 }
@@ -265,7 +265,8 @@ async function runServe(flags: ServeFlags, cmd: Command): Promise<number> {
     const budgetMs = Number(flags.imageVerifyBudget);
     if (!/^\d+$/.test(flags.imageVerifyBudget) || budgetMs <= 0) throw new UsageError(`invalid --image-verify-budget "${flags.imageVerifyBudget}": expected milliseconds, e.g. 5000`);
     const { policies, invalid } = await loadImagePolicies(flags.imagePolicy);
-    const client = registryClient({ ...(flags.registryCaFile ? { caFile: flags.registryCaFile } : {}), insecureRegistry: flags.insecureRegistry, timeout: '60s' });
+    const [{ withImagePolicies }, { ImageVerifier }, { defaultDbPath, VulnDb }] = await Promise.all([import('../admission/images.js'), import('../supply/policy/evaluate.js'), import('../supply/vuln/db.js')]);
+    const client = await registryClient({ ...(flags.registryCaFile ? { caFile: flags.registryCaFile } : {}), insecureRegistry: flags.insecureRegistry, timeout: '60s' });
     let db: VulnDb | null | undefined;
     const verifier = new ImageVerifier({
       policies,
@@ -309,10 +310,12 @@ async function runServe(flags: ServeFlags, cmd: Command): Promise<number> {
     ? (): string | undefined => (cluster.hasSynced || waitOver ? undefined : 'waiting for the first list of ComplianceExceptions from the cluster')
     : undefined;
 
+  const audit = await auditSetupOf(flags, cmd, metrics, err);
   let server;
   try {
     server = createAdmissionServer({
       metrics,
+      ...(audit ? { audit: audit.sink } : {}),
       ...(readiness ? { readiness } : {}),
       decider,
       tls,
@@ -374,7 +377,7 @@ async function runServe(flags: ServeFlags, cmd: Command): Promise<number> {
       exceptions.stop();
       if (waitTimer) clearTimeout(waitTimer);
       const stopped = cluster ? cluster.stop() : Promise.resolve();
-      void Promise.all([server.close(), stopped]).then(() => {
+      void Promise.all([server.close().then(() => audit?.close()), stopped]).then(() => {
         process.off('SIGTERM', stop);
         process.off('SIGINT', stop);
         resolve();

@@ -7,16 +7,22 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { loadSources } from '../sources/loader.js';
-import { RegistryClient } from '../supply/oci/client.js';
-import { RegistryError } from '../supply/oci/errors.js';
-import { ImageVerifier, type ImageVerdict } from '../supply/policy/evaluate.js';
-import { parseImageReference } from '../controls/images/reference.js';
-import { parseImagePolicies, predicateTypesFor, repositoryOf, type Authority, type ImagePolicy } from '../supply/policy/image-policy.js';
-import { attestAndPush, signAndPush } from '../supply/publish.js';
-import { loadPrivateKey, SignatureError } from '../supply/signature/index.js';
-import { defaultDbPath, VulnDb } from '../supply/vuln/db.js';
+import type { RegistryClient } from '../supply/oci/client.js';
+import type { ImageVerdict } from '../supply/policy/evaluate.js';
+import type { Authority, ImagePolicy } from '../supply/policy/image-policy.js';
+import type { PrivateKeyInfo } from '../supply/signature/index.js';
+import type { VulnDb } from '../supply/vuln/db.js';
 import { emit, EXIT_FINDINGS, EXIT_OK, UsageError } from './util.js';
+
+// The registry client, Sigstore libraries and policy evaluator load when a command runs, not with every
+// `kubecomply` invocation (they add ~0.2 s to start-up).
+const oci = () => import('../supply/oci/client.js');
+const ociErrors = () => import('../supply/oci/errors.js');
+const signature = () => import('../supply/signature/index.js');
+const policy = () => import('../supply/policy/image-policy.js');
+const evaluate = () => import('../supply/policy/evaluate.js');
+const publish = () => import('../supply/publish.js');
+const references = () => import('../controls/images/reference.js');
 
 interface RegistryFlags {
   caFile?: string;
@@ -39,7 +45,8 @@ function durationMs(s: string, flag: string): number {
   return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
 }
 
-export function registryClient(flags: RegistryFlags): RegistryClient {
+export async function registryClient(flags: RegistryFlags): Promise<RegistryClient> {
+  const { RegistryClient } = await oci();
   try {
     return new RegistryClient({ ...(flags.caFile ? { caFile: flags.caFile } : {}), insecureRegistries: flags.insecureRegistry });
   } catch (e) {
@@ -47,7 +54,8 @@ export function registryClient(flags: RegistryFlags): RegistryClient {
   }
 }
 
-function readKey(file: string): ReturnType<typeof loadPrivateKey> {
+async function readKey(file: string): Promise<PrivateKeyInfo> {
+  const { loadPrivateKey } = await signature();
   let pem: string;
   try {
     pem = readFileSync(file, 'utf8');
@@ -63,6 +71,8 @@ function readKey(file: string): ReturnType<typeof loadPrivateKey> {
 
 /** Registry and signature errors are the user's to act on: say them plainly, exit 2 — not an internal error. */
 async function userErrors<T>(fn: () => Promise<T>): Promise<T> {
+  const { RegistryError } = await ociErrors();
+  const { SignatureError } = await signature();
   try {
     return await fn();
   } catch (e) {
@@ -82,14 +92,15 @@ function signCmd(): Command {
       .requiredOption('--key <file>', 'private key, PEM (ECDSA P-256/P-384, RSA, Ed25519)')
       .option('-a, --annotation <key=value>', 'an optional claim in the signed payload (repeatable)', collect, [] as string[]),
   ).action(async (image: string, flags: RegistryFlags & { key: string; annotation: string[] }) => {
-    const key = readKey(flags.key);
+    const key = await readKey(flags.key);
     const annotations: Record<string, string> = {};
     for (const a of flags.annotation) {
       const i = a.indexOf('=');
       if (i <= 0) throw new UsageError(`invalid --annotation "${a}": expected key=value`);
       annotations[a.slice(0, i)] = a.slice(i + 1);
     }
-    const client = registryClient(flags);
+    const client = await registryClient(flags);
+    const { signAndPush } = await publish();
     const r = await userErrors(() => signAndPush(client, image, key, { ...(flags.annotation.length ? { annotations } : {}), signal: AbortSignal.timeout(durationMs(flags.timeout, '--timeout')) })).finally(() => client.close());
     await emit([`signed ${image} (${r.digest}) with key ${key.publicKey.fingerprint}\npushed ${r.target} (${r.layers} signature${r.layers === 1 ? '' : 's'})\n`], undefined);
     process.exitCode = EXIT_OK;
@@ -108,15 +119,16 @@ function attestCmd(): Command {
       .option('--type <type>', 'predicate type: slsaprovenance (v0.2), slsaprovenance1, spdx, cyclonedx, vuln, custom, or a URI', 'custom')
       .option('--replace', 'replace the attestations of the same predicate type'),
   ).action(async (image: string, flags: RegistryFlags & { key: string; predicate: string; type: string; replace?: boolean }) => {
-    const key = readKey(flags.key);
+    const key = await readKey(flags.key);
     let predicate: unknown;
     try {
       predicate = JSON.parse(readFileSync(flags.predicate, 'utf8'));
     } catch (e) {
       throw new UsageError(`${flags.predicate}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not JSON: ${(e as Error).message}`}`);
     }
-    const predicateType = attestType(flags.type);
-    const client = registryClient(flags);
+    const predicateType = await attestType(flags.type);
+    const client = await registryClient(flags);
+    const { attestAndPush } = await publish();
     const r = await userErrors(() => attestAndPush(client, image, key, { predicateType, predicate, ...(flags.replace ? { replace: true } : {}), signal: AbortSignal.timeout(durationMs(flags.timeout, '--timeout')) })).finally(() => client.close());
     await emit([`attested ${image} (${r.digest}): ${predicateType}, signed with key ${key.publicKey.fingerprint}\npushed ${r.target} (${r.layers} attestation${r.layers === 1 ? '' : 's'})\n`], undefined);
     process.exitCode = EXIT_OK;
@@ -124,7 +136,8 @@ function attestCmd(): Command {
 }
 
 /** cosign's --type names (the first URI of each alias is what cosign writes), or a URI as given. */
-function attestType(t: string): string {
+async function attestType(t: string): Promise<string> {
+  const { predicateTypesFor } = await policy();
   if (t === 'custom') return 'https://cosign.sigstore.dev/attestation/v1';
   if (t === 'slsaprovenance') return 'https://slsa.dev/provenance/v0.2';
   if (/^[a-z][a-z0-9+.-]*:/.test(t)) return t;
@@ -149,7 +162,9 @@ interface VerifyFlags extends RegistryFlags {
 }
 
 /** The policy the flags describe (cosign verify's flags), as an ImagePolicy for the one image. */
-function flagPolicy(image: string, flags: VerifyFlags): ImagePolicy {
+async function flagPolicy(image: string, flags: VerifyFlags): Promise<ImagePolicy> {
+  const { predicateTypesFor, repositoryOf } = await policy();
+  const { parseImageReference } = await references();
   const authorities: Authority[] = [];
   if (flags.key) {
     let pem: string;
@@ -202,6 +217,8 @@ function flagPolicy(image: string, flags: VerifyFlags): ImagePolicy {
 }
 
 export async function loadImagePolicies(files: readonly string[]): Promise<{ policies: ImagePolicy[]; invalid: { name: string; images: string[] }[] }> {
+  const { loadSources } = await import('../sources/loader.js');
+  const { parseImagePolicies } = await policy();
   const loaded = await loadSources([...files], { defaultNamespace: 'default' });
   const errors = loaded.diagnostics.filter((d) => d.level === 'error');
   const parsed = parseImagePolicies(loaded.resources);
@@ -261,8 +278,10 @@ Exit codes: 0 every image verified, 1 an image failed verification or its policy
     if (flags.policy.length > 0) {
       if (flags.key || flags.certificateIdentity || flags.certificateIdentityRegexp) throw new UsageError('--policy and --key/--certificate-* contradict each other: the policy names its authorities');
       ({ policies, invalid } = await loadImagePolicies(flags.policy));
-    } else policies = images.map((i) => flagPolicy(i, flags));
-    const client = registryClient(flags);
+    } else policies = await Promise.all(images.map((i) => flagPolicy(i, flags)));
+    const client = await registryClient(flags);
+    const { ImageVerifier } = await evaluate();
+    const { defaultDbPath, VulnDb } = await import('../supply/vuln/db.js');
     let db: VulnDb | undefined;
     let dbTried = false;
     const verifier = new ImageVerifier({

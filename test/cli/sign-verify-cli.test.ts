@@ -156,6 +156,31 @@ spec:
     fails(r, /team-images: attestations\[slsaprovenance1\]: condition failed: builderId in \[https:\/\/builder\.acme\.example, https:\/\/other\.example\] \(is https:\/\/github\.com\/actions\/runner\/github-hosted\)/, 'condition');
   });
 
+  test('scan --verify-images: the same policy as a control, a finding on the container whose image fails it', async () => {
+    const signedDigest = (await client.headManifest(app))!.digest;
+    const unsignedImg = `${reg.host}/team/unsigned:1.0`;
+    await pushTestImage(client, unsignedImg);
+    const unsignedDigest = (await client.headManifest(unsignedImg))!.digest;
+    const f = path.join(dir, 'scan-policy.yaml');
+    writeFileSync(f, `apiVersion: kubecomply.io/v1alpha1\nkind: ImagePolicy\nmetadata:\n  name: team\nspec:\n  images: ["${reg.host}/team/**"]\n  signatures:\n    anyOf:\n      - key: ${path.basename(release.pub)}\n`);
+    const m = path.join(dir, 'deploy.yaml');
+    writeFileSync(
+      m,
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector: { matchLabels: { app: api } }\n  template:\n    metadata: { labels: { app: api } }\n    spec:\n      containers:\n        - name: ok\n          image: ${reg.host}/team/app@${signedDigest}\n        - name: bad\n          image: ${reg.host}/team/unsigned@${unsignedDigest}\n        - name: other\n          image: docker.io/library/busybox@sha256:${'1'.repeat(64)}\n`,
+    );
+    const r = await kc(['scan', m, '--verify-images', '--image-policy', f, '--controls', 'image-policy-verified', '-f', 'json', '--no-config']);
+    assert.equal(r.code, 1, r.stderr);
+    const doc = JSON.parse(r.stdout) as { findings: { controlId?: string; control?: { id: string } | string; path?: string; location?: { path?: string; line?: number }; message: string }[] };
+    const found = JSON.stringify(doc.findings);
+    assert.match(found, /image-policy-verified/);
+    assert.match(found, /spec\.template\.spec\.containers\[1\]\.image/);
+    assert.match(found, /team\/unsigned@sha256:[0-9a-f]{64} fails team: signatures: no signature from any of/);
+    assert.doesNotMatch(found, /containers\[0\]|containers\[2\]/, 'the signed image passes; busybox is governed by no policy');
+    const noPolicy = await kc(['scan', m, '--verify-images', '--no-config']);
+    assert.equal(noPolicy.code, 2);
+    assert.match(noPolicy.stderr, /--verify-images needs --image-policy FILE/);
+  });
+
   test('an invalid policy is refused with file, line and field', async () => {
     const f = path.join(dir, 'bad-policy.yaml');
     writeFileSync(f, `apiVersion: kubecomply.io/v1alpha1\nkind: ImagePolicy\nmetadata:\n  name: bad\nspec:\n  images: ["x/**"]\n  maxSeverity: severe\n  signatures:\n    anyOf:\n      - key: missing.pub\n`);
