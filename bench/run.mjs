@@ -4,6 +4,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-for (const b of ['scan.mjs', 'admission.mjs', 'vuln.mjs', 'sbom-generate.mjs', 'audit.mjs']) {
+for (const b of ['scan.mjs', 'admission.mjs', 'vuln.mjs', 'sbom-generate.mjs', 'audit.mjs', 'verify.mjs']) {
   execFileSync(process.execPath, [path.join(here, b)], { stdio: 'inherit' });
 }
