@@ -8,12 +8,13 @@
  * The signature image is an OCI image manifest whose config lists the layers' digests as diff_ids, as cosign's
  * signature images do; its layers are not tarballs but the payloads themselves (media types of signature.ts).
  */
+import { createHash } from 'node:crypto';
 import { parseImageReference } from '../controls/images/reference.js';
 import type { RegistryClient } from './oci/client.js';
 import { RegistryError } from './oci/errors.js';
 import { cosignTag } from './oci/index.js';
 import { MediaType } from './oci/media-types.js';
-import { attestImage, signImage, type OciDescriptor, type PrivateKeyInfo } from './signature/index.js';
+import { ANNOTATION_SIGNATURE, attestImage, signImage, SIMPLE_SIGNING_MEDIA_TYPE, type OciDescriptor, type PrivateKeyInfo } from './signature/index.js';
 
 export interface PublishResult {
   /** The image's manifest digest that was signed. */
@@ -70,12 +71,33 @@ async function writeManifest(client: RegistryClient, name: string, target: strin
 export async function signAndPush(client: RegistryClient, image: string, key: PrivateKeyInfo, opts: { annotations?: Record<string, string>; signal?: AbortSignal } = {}): Promise<PublishResult> {
   const { name, digest, dockerReference } = await resolveDigest(client, image, opts.signal);
   const signed = signImage(key, { dockerReference, digest, ...(opts.annotations ? { optional: opts.annotations } : {}) });
+  return appendSignature(client, name, digest, signed.payload, signed.layer, opts.signal);
+}
+
+/**
+ * Adds a signature made elsewhere (a keyless signer's: certificate, chain and Rekor bundle annotations) to the .sig
+ * manifest of the image `image` names; the payload must be the simple-signing payload for that image's digest.
+ */
+export async function pushSignatureLayer(client: RegistryClient, image: string, payload: Buffer, annotations: Record<string, string>, opts: { signal?: AbortSignal } = {}): Promise<PublishResult> {
+  const { name, digest } = await resolveDigest(client, image, opts.signal);
+  const layer: OciDescriptor = { mediaType: SIMPLE_SIGNING_MEDIA_TYPE, size: payload.length, digest: `sha256:${createHash('sha256').update(payload).digest('hex')}`, annotations };
+  return appendSignature(client, name, digest, payload, layer, opts.signal);
+}
+
+async function appendSignature(client: RegistryClient, name: string, digest: string, payload: Buffer, layer: OciDescriptor, signal?: AbortSignal): Promise<PublishResult> {
   const target = `${name}:${cosignTag(digest, 'sig')}`;
-  const prior = await existing(client, target, opts.signal);
+  const prior = await existing(client, target, signal);
   const layers = [...(prior?.layers ?? [])];
-  await client.pushBlob(name, signed.payload, opts.signal ? { signal: opts.signal } : {});
-  layers.push(signed.layer);
-  const manifestDigest = await writeManifest(client, name, target, layers, opts.signal);
+  const sig = layer.annotations?.[ANNOTATION_SIGNATURE];
+  // Like cosign's duplicate detector: the same payload signed with the same signature (deterministic Ed25519 and RSA
+  // PKCS#1 v1.5 signatures repeat) is already there, and a second copy would only grow the manifest.
+  if (prior && layers.some((l) => l.digest === layer.digest && l.annotations?.[ANNOTATION_SIGNATURE] === sig)) {
+    const h = await client.headManifest(target, signal ? { signal } : {});
+    if (h) return { digest, target, manifestDigest: h.digest, layers: layers.length };
+  }
+  await client.pushBlob(name, payload, signal ? { signal } : {});
+  layers.push(layer);
+  const manifestDigest = await writeManifest(client, name, target, layers, signal);
   return { digest, target, manifestDigest, layers: layers.length };
 }
 

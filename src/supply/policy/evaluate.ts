@@ -1,7 +1,8 @@
 /**
  * Evaluating ImagePolicy documents against images in a registry: resolve the reference to a digest, fetch cosign's
- * signature and attestation manifests (`sha256-<hex>.sig` / `.att`), verify them against the policy's authorities
- * (src/supply/signature), and judge every requirement — pinned digest, signatures (any-of / all-of), attestations
+ * signature and attestation manifests (`sha256-<hex>.sig` / `.att`) and the Sigstore bundles attached to the digest as
+ * OCI referrers (cosign v3: the referrers API, or its `sha256-<hex>` tag-schema fallback), verify them against the
+ * policy's authorities (src/supply/signature), and judge every requirement — pinned digest, signatures (any-of / all-of), attestations
  * with conditions on their content, an attested SBOM, a maximum vulnerability severity (the attested SBOM against the
  * local index), approved base images.
  *
@@ -19,13 +20,18 @@ import { cosignTag } from '../oci/index.js';
 import type { ImageManifest } from '../oci/media-types.js';
 import { parseSbom } from '../sbom/read.js';
 import {
+  BUNDLE_V03_MEDIA_TYPE,
+  COSIGN_SIGN_PREDICATE_V1,
   DSSE_ENVELOPE_MEDIA_TYPE,
   loadPublicKey,
   loadTrustedRoot,
   SIMPLE_SIGNING_MEDIA_TYPE,
   verifyCosignAttestation,
   verifyCosignSignature,
+  verifyImageBundle,
+  type AttestationVerifyOptions,
   type CosignVerifyOptions,
+  type Outcome,
   type PublicKeyInfo,
   type TrustedRootInfo,
   type VerifiedAttestation,
@@ -86,15 +92,77 @@ export interface VerifierOptions {
   verdictTtlMs?: number;
   /** How long a tag → digest answer stays cached (default 30 s). */
   tagTtlMs?: number;
+  /** Most verdicts kept (default 10,000; the oldest go first). */
+  maxCachedVerdicts?: number;
   now?: () => number;
 }
 
 const SEVERITY_RANK: Record<VulnSeverity, number> = { unknown: 0, none: 1, low: 2, medium: 3, high: 4, critical: 5 };
 
+/** A Sigstore bundle attached to the image as a referrer. */
+interface ReferrerBundle {
+  bytes: Buffer;
+  /** The referrer manifest's digest (where the bundle is, for messages and de-duplication). */
+  manifestDigest: string;
+  /** The in-toto predicate type the bundle's statement claims (unauthenticated until verified), if it has one. */
+  predicateType?: string;
+  /** `publicKey.hint` of a key-signed bundle (unauthenticated). */
+  keyHint?: string;
+  /** What the verification material is: a key (hint) or a certificate (chain). */
+  signedBy?: 'key' | 'certificate';
+}
+
 interface Material {
   signatures: { payload: Buffer; annotations: Record<string, string>; layerDigest: string }[];
   attestations: { envelope: Buffer; annotations: Record<string, string>; layerDigest: string }[];
+  /** Referrer bundles that are cosign v3 signatures (predicate https://sigstore.dev/cosign/sign/v1). */
+  signatureBundles: ReferrerBundle[];
+  /** Referrer bundles that are attestations (any other predicate type). */
+  attestationBundles: ReferrerBundle[];
   manifest?: ImageManifest;
+}
+
+/** Sigstore bundle media types as artifact types and layer types (v0.3 and the older parameterised spelling). */
+function isBundleType(t: string | undefined): boolean {
+  return t !== undefined && (t === BUNDLE_V03_MEDIA_TYPE || t.startsWith('application/vnd.dev.sigstore.bundle'));
+}
+
+/** What a bundle claims about itself before verification: the statement's predicate type and the key hint. */
+function peekBundle(bytes: Buffer): Pick<ReferrerBundle, 'predicateType' | 'keyHint' | 'signedBy'> {
+  try {
+    const b = JSON.parse(bytes.toString('utf8')) as { dsseEnvelope?: { payload?: string }; verificationMaterial?: { publicKey?: { hint?: string }; certificate?: unknown; x509CertificateChain?: unknown } };
+    const out: Pick<ReferrerBundle, 'predicateType' | 'keyHint' | 'signedBy'> = {};
+    const vm = b.verificationMaterial;
+    if (vm?.publicKey) out.signedBy = 'key';
+    else if (vm?.certificate || vm?.x509CertificateChain) out.signedBy = 'certificate';
+    const hint = vm?.publicKey?.hint;
+    if (typeof hint === 'string' && hint !== '') out.keyHint = hint;
+    if (typeof b.dsseEnvelope?.payload === 'string') {
+      const st = JSON.parse(Buffer.from(b.dsseEnvelope.payload, 'base64').toString('utf8')) as { predicateType?: unknown };
+      if (typeof st.predicateType === 'string') out.predicateType = st.predicateType;
+    }
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** The registry/repository an image-naming provenance material refers to: docker/oci purls, docker://, references. */
+export function materialImage(uri: string): string | undefined {
+  let s = uri.trim();
+  const purl = /^pkg:(docker|oci)\/([^@?#]+)(?:@([^?#]+))?(?:\?([^#]*))?/.exec(s);
+  if (purl) {
+    const [, type, name, version, query] = purl;
+    const repoUrl = new URLSearchParams(query ?? '').get('repository_url')?.replace(/^[a-z]+:\/\//, '').replace(/\/+$/, '');
+    const n = decodeURIComponent(name!);
+    // pkg:oci's repository_url is the whole repository; pkg:docker's is the registry (and namespace) the name is under.
+    const base = type === 'oci' ? (repoUrl ?? n) : repoUrl ? `${repoUrl}/${n}` : n;
+    const v = version ? decodeURIComponent(version) : undefined;
+    s = v ? (/^[a-z0-9]+:[a-f0-9]+$/i.test(v) ? `${base}@${v}` : `${base}:${v}`) : base;
+  } else if (s.startsWith('docker://')) s = s.slice('docker://'.length);
+  else if (!/^[a-z0-9.-]+(:\d+)?\//i.test(s) || /^[a-z][a-z0-9+.-]*:\/\//i.test(s)) return undefined; // git+https://…, https://…: not an image
+  const p = parseImageReference(s);
+  return p.ok ? repositoryOf(p.ref) : undefined;
 }
 
 /** The first value at a dotted path (predicate.builder.id) of a JSON value. */
@@ -126,6 +194,24 @@ function describeCondition(c: Condition): string {
   return c.op === 'matches' ? `${c.field} matches /${c.values[0]}/` : c.op === 'in' ? `${c.field} in [${c.values.join(', ')}]` : `${c.field} = ${c.values[0]}`;
 }
 
+/**
+ * A verification whose input came from a registry: anything it throws that is not a SignatureError (a TypeError from a
+ * malformed or unexpected artifact) is a failure of that artifact, never of the whole verification.
+ */
+function safely<T>(run: () => Outcome<T>): Outcome<T> {
+  try {
+    return run();
+  } catch (e) {
+    return { ok: false, reason: 'invalid-bundle', message: `cannot verify: ${(e as Error).message}` };
+  }
+}
+
+/** A flagless RegExp as its source, so that mismatch messages read /re/ rather than //re//. */
+function reText(re: RegExp): string | RegExp {
+  // RegExp#source escapes every "/" ("^https:\/\/…"); unescaped they mean the same and read as written.
+  return re.flags ? re : re.source.replace(/(?<!\\)((?:\\\\)*)\\\//g, '$1/');
+}
+
 function evidenceOf(authority: string, v: VerifiedSigner): SignatureEvidence {
   const e: SignatureEvidence = { authority, mode: v.mode, keyFingerprint: v.keyFingerprint };
   if (v.certificate?.subject) e.identity = v.certificate.subject;
@@ -143,6 +229,7 @@ export class ImageVerifier {
   private readonly verdicts = new Map<string, { at: number; verdict: ImageVerdict }>();
   private readonly inflight = new Map<string, Promise<ImageVerdict>>();
   private readonly tags = new Map<string, { at: number; digest: string }>();
+  private readonly tagInflight = new Map<string, Promise<string>>();
   private readonly keys = new Map<string, PublicKeyInfo>();
   private readonly roots = new Map<string, TrustedRootInfo>();
   private readonly now: () => number;
@@ -202,20 +289,39 @@ export class ImageVerifier {
       }
       verdict = await p;
       // A verdict decided by registry trouble is not worth remembering: the next request tries again.
-      if (verdict.warnings.length === 0 && !verdict.failures.some((f) => f.requirement === 'registry')) this.verdicts.set(key, { at: this.now(), verdict });
+      if (verdict.warnings.length === 0 && !verdict.failures.some((f) => f.requirement === 'registry')) this.remember(key, verdict);
     }
     const all = [...failures, ...verdict.failures];
     return { ...verdict, image, failures: all, allowed: all.length === 0 };
   }
 
+  /** Keeps a verdict, dropping the oldest beyond the bound (a webhook sees an unbounded stream of images). */
+  private remember(key: string, verdict: ImageVerdict): void {
+    this.verdicts.delete(key);
+    this.verdicts.set(key, { at: this.now(), verdict });
+    const max = this.opts.maxCachedVerdicts ?? 10_000;
+    for (const k of this.verdicts.keys()) {
+      if (this.verdicts.size <= max) break;
+      this.verdicts.delete(k);
+    }
+  }
+
+  /** tag → digest, cached for the tag TTL; concurrent requests for one tag share one HEAD. */
   private async resolveTag(ref: ImageReference, signal?: AbortSignal): Promise<string> {
     const k = `${ref.name}:${ref.tag ?? 'latest'}`;
     const hit = this.tags.get(k);
     if (hit && this.now() - hit.at < (this.opts.tagTtlMs ?? 30_000)) return hit.digest;
-    const h = await this.opts.client.headManifest(`${ref.name}:${ref.tag ?? 'latest'}`, signal ? { signal } : {});
-    if (!h) throw new RegistryError({ kind: 'not-found', registry: ref.domain, operation: `resolve ${ref.name}:${ref.tag ?? 'latest'}` }, 'no such manifest');
-    this.tags.set(k, { at: this.now(), digest: h.digest });
-    return h.digest;
+    let p = this.tagInflight.get(k);
+    if (!p) {
+      p = (async () => {
+        const h = await this.opts.client.headManifest(k, signal ? { signal } : {});
+        if (!h) throw new RegistryError({ kind: 'not-found', registry: ref.domain, operation: `resolve ${k}` }, `no manifest tagged ${ref.tag ?? 'latest'}`);
+        this.tags.set(k, { at: this.now(), digest: h.digest });
+        return h.digest;
+      })().finally(() => this.tagInflight.delete(k));
+      this.tagInflight.set(k, p);
+    }
+    return p;
   }
 
   private registryTrouble(image: string, names: string[], policies: ImagePolicy[], failures: PolicyFailure[], e: unknown, digest?: string): ImageVerdict {
@@ -229,7 +335,7 @@ export class ImageVerifier {
     return verdict;
   }
 
-  private async fetchMaterial(ref: ImageReference, digest: string, needManifest: boolean, signal?: AbortSignal): Promise<Material> {
+  private async fetchMaterial(ref: ImageReference, digest: string, needManifest: boolean, needAttestations: boolean, signal?: AbortSignal): Promise<Material> {
     const o = signal ? { signal } : {};
     const c = this.opts.client;
     const layersOf = async (tag: 'sig' | 'att'): Promise<{ bytes: Buffer; annotations: Record<string, string>; mediaType: string; digest: string }[]> => {
@@ -243,14 +349,34 @@ export class ImageVerifier {
       const layers = ((m.json as { layers?: { mediaType: string; digest: string; size: number; annotations?: Record<string, string> }[] }).layers ?? []).slice(0, 64);
       return Promise.all(layers.map(async (l) => ({ bytes: await c.readBlob(ref.name, l.digest, { size: l.size, ...o }), annotations: l.annotations ?? {}, mediaType: l.mediaType, digest: l.digest })));
     };
-    const [sig, att, manifest] = await Promise.all([
+    // cosign v3: Sigstore bundles as referrers of the digest (the registry's referrers API or the tag schema).
+    const bundles = async (): Promise<ReferrerBundle[]> => {
+      const list = await c.listReferrers(ref.name, digest, o);
+      const found = list.manifests.filter((d) => isBundleType(d.artifactType)).slice(0, 64);
+      const out = await Promise.all(
+        found.map(async (d) => {
+          const m = await c.getManifest(`${ref.name}@${d.digest}`, o);
+          const layers = ((m.json as { layers?: { mediaType: string; digest: string; size: number }[] }).layers ?? []).filter((l) => isBundleType(l.mediaType)).slice(0, 4);
+          return Promise.all(layers.map(async (l) => {
+            const bytes = await c.readBlob(ref.name, l.digest, { size: l.size, ...o });
+            return { bytes, manifestDigest: d.digest, ...peekBundle(bytes) };
+          }));
+        }),
+      );
+      return out.flat();
+    };
+    const [sig, att, refs, manifest] = await Promise.all([
       layersOf('sig'),
-      layersOf('att'),
+      // A policy that asks for no attestation does not pay for fetching them.
+      needAttestations ? layersOf('att') : Promise.resolve([]),
+      bundles(),
       needManifest ? c.getManifest(`${ref.name}@${digest}`, o).then((m) => m.json as ImageManifest) : Promise.resolve(undefined),
     ]);
     return {
       signatures: sig.filter((l) => l.mediaType === SIMPLE_SIGNING_MEDIA_TYPE).map((l) => ({ payload: l.bytes, annotations: l.annotations, layerDigest: l.digest })),
       attestations: att.filter((l) => l.mediaType === DSSE_ENVELOPE_MEDIA_TYPE).map((l) => ({ envelope: l.bytes, annotations: l.annotations, layerDigest: l.digest })),
+      signatureBundles: refs.filter((b) => b.predicateType === COSIGN_SIGN_PREDICATE_V1),
+      attestationBundles: refs.filter((b) => b.predicateType !== undefined && b.predicateType !== COSIGN_SIGN_PREDICATE_V1),
       ...(manifest ? { manifest } : {}),
     };
   }
@@ -266,7 +392,10 @@ export class ImageVerifier {
     return {
       imageDigest: digest,
       trustedRoot: root,
-      identity: { ...(a.identity ? { subject: a.identity } : {}), ...(a.identityRegexp ? { subjectRegExp: a.identityRegexp } : {}), ...(a.issuer ? { issuer: a.issuer } : {}), ...(a.issuerRegexp ? { issuerRegExp: a.issuerRegexp } : {}) },
+      // SCTs are required when the root names CT logs (public-good Fulcio); a private Sigstore whose root lists
+      // none cannot produce them, and requiring one would make the authority unsatisfiable.
+      ctlogThreshold: root.root.ctlogs.length > 0 ? 1 : 0,
+      identity: { ...(a.identity ? { subject: a.identity } : {}), ...(a.identityRegexp ? { subjectRegExp: reText(a.identityRegexp) } : {}), ...(a.issuer ? { issuer: a.issuer } : {}), ...(a.issuerRegexp ? { issuerRegExp: reText(a.issuerRegexp) } : {}) },
     };
   }
 
@@ -274,9 +403,10 @@ export class ImageVerifier {
     this.verifications++;
     const names = policies.map((p) => p.name);
     const needManifest = policies.some((p) => p.approvedBaseImages);
+    const needAttestations = policies.some((p) => p.attestations.length > 0 || p.requireSbom || p.maxSeverity !== undefined || p.approvedBaseImages !== undefined);
     let m: Material;
     try {
-      m = await this.fetchMaterial(ref, digest, needManifest, signal);
+      m = await this.fetchMaterial(ref, digest, needManifest, needAttestations, signal);
     } catch (e) {
       return this.registryTrouble(ref.name, names, policies, [], e, digest);
     }
@@ -298,12 +428,17 @@ export class ImageVerifier {
             why.push(`${a.name}: ${(e as Error).message}`);
             continue;
           }
+          // cosign's .sig layers first, then Sigstore bundles attached as referrers.
+          const candidates: { where: string; verify: () => Outcome<VerifiedSigner> }[] = [
+            ...m.signatures.map((l) => ({ where: `${cosignTag(digest, 'sig')} layer ${l.layerDigest.slice(0, 19)}`, verify: () => safely(() => verifyCosignSignature(l, opts)) })),
+            ...m.signatureBundles.map((b) => ({ where: `bundle referrer ${b.manifestDigest.slice(0, 19)}`, verify: () => this.verifyBundle(a, b, opts) })),
+          ];
           let done = false;
-          for (const l of m.signatures) {
-            const r = verifyCosignSignature(l, opts);
+          for (const cand of candidates) {
+            const r = cand.verify();
             if (r.ok) {
               ok.push(a.name);
-              const k = `${a.name}\u0000${l.layerDigest}`;
+              const k = `${a.name}\u0000${cand.where}`;
               if (!seenSig.has(k)) {
                 seenSig.add(k);
                 signatures.push(evidenceOf(a.name, r.value));
@@ -311,9 +446,9 @@ export class ImageVerifier {
               done = true;
               break;
             }
-            why.push(`${a.name}: ${r.reason}: ${r.message}`);
+            why.push(`${a.name}: ${r.reason}: ${r.message} (${cand.where})`);
           }
-          if (!done && m.signatures.length === 0) why.push(`${a.name}: no cosign signature (${cosignTag(digest, 'sig')})`);
+          if (!done && candidates.length === 0) why.push(`${a.name}: no cosign signature (${cosignTag(digest, 'sig')}) and no Sigstore bundle referrer`);
         }
         const need = p.signatures.mode === 'anyOf' ? ok.length > 0 : ok.length === p.signatures.authorities.length;
         if (!need) {
@@ -322,9 +457,13 @@ export class ImageVerifier {
         }
       }
       // Attestations: every envelope verified against the authorities that may sign it.
+      const envelopes: { where: string; verify: (opts: CosignVerifyOptions, a: Authority) => Outcome<VerifiedAttestation> }[] = [
+        ...m.attestations.map((l) => ({ where: l.layerDigest, verify: (opts: CosignVerifyOptions) => safely(() => verifyCosignAttestation(l, opts)) })),
+        ...m.attestationBundles.map((b) => ({ where: b.manifestDigest, verify: (opts: CosignVerifyOptions, a: Authority) => this.verifyBundle(a, b, { ...opts, predicateType: b.predicateType! }) })),
+      ];
       const verifiedFor = (auths: readonly Authority[]): (AttestationEvidence & { predicate: unknown })[] => {
         const out: (AttestationEvidence & { predicate: unknown })[] = [];
-        for (const l of m.attestations) {
+        for (const env of envelopes) {
           for (const a of auths) {
             let opts: CosignVerifyOptions;
             try {
@@ -332,11 +471,11 @@ export class ImageVerifier {
             } catch {
               continue;
             }
-            const r = verifyCosignAttestation(l, opts);
+            const r = env.verify(opts, a);
             if (!r.ok) continue;
             const ev = { ...evidenceOf(a.name, r.value), predicateType: r.value.predicateType, summary: r.value.summary, predicate: r.value.statement.predicate };
             out.push(ev);
-            const k = `${a.name}\u0000${l.layerDigest}`;
+            const k = `${a.name}\u0000${env.where}`;
             if (!seenAtt.has(k)) {
               seenAtt.add(k);
               attestations.push(ev);
@@ -347,13 +486,17 @@ export class ImageVerifier {
         return out;
       };
       const policyAuths = p.signatures?.authorities ?? [];
-      const verified = m.attestations.length > 0 ? verifiedFor(policyAuths) : [];
+      const verified = envelopes.length > 0 ? verifiedFor(policyAuths) : [];
       for (const req of p.attestations) {
         const pool = req.authorities ? verifiedFor(req.authorities) : verified;
         const typed = pool.filter((a) => req.predicateTypes.includes(a.predicateType));
         if (typed.length === 0) {
-          const present = m.attestations.map((l) => l.annotations.predicateType).filter(Boolean);
-          failures.push({ policy: p.name, requirement: `attestations[${req.type}]`, message: `no verified ${req.type} attestation (${m.attestations.length === 0 ? `no attestations at ${cosignTag(digest, 'att')}` : `present: ${present.join(', ') || 'none typed'}; ${pool.length} verified`})` });
+          const present = [...m.attestations.map((l) => l.annotations.predicateType), ...m.attestationBundles.map((b) => b.predicateType)].filter(Boolean);
+          failures.push({
+            policy: p.name,
+            requirement: `attestations[${req.type}]`,
+            message: `no verified ${req.type} attestation (${envelopes.length === 0 ? `no attestations at ${cosignTag(digest, 'att')}` : `present: ${[...new Set(present)].join(', ') || 'none typed'}; ${pool.length} verified`})${envelopes.length > 0 && pool.length === 0 ? `: none is signed by ${(req.authorities ?? policyAuths).map((a) => a.name).join(', ') || 'an authority (the policy names none)'}` : ''}`,
+          });
           continue;
         }
         const passing = typed.find((a) => req.conditions.every((c) => conditionHolds(c, conditionValue(a, c.field))));
@@ -364,7 +507,10 @@ export class ImageVerifier {
         }
       }
       const sboms = verified.filter((a) => isSbomPredicate(a.predicateType));
-      if (p.requireSbom && sboms.length === 0) failures.push({ policy: p.name, requirement: 'requireSbom', message: 'no verified SBOM attestation (SPDX or CycloneDX)' });
+      if (p.requireSbom && sboms.length === 0) {
+        const unverified = [...m.attestations.map((l) => l.annotations.predicateType), ...m.attestationBundles.map((b) => b.predicateType)].filter((t): t is string => t !== undefined && isSbomPredicate(t));
+        failures.push({ policy: p.name, requirement: 'requireSbom', message: `no verified SBOM attestation (SPDX or CycloneDX)${unverified.length > 0 ? `: ${unverified.length} SBOM attestation(s) present, none signed by ${policyAuths.map((a) => a.name).join(', ')}` : ''}` });
+      }
       if (p.maxSeverity) {
         const f = this.judgeSeverity(p, sboms);
         if (f) failures.push(f);
@@ -372,8 +518,11 @@ export class ImageVerifier {
       if (p.approvedBaseImages) {
         const bases = this.baseImages(m.manifest, verified);
         const approved = p.approvedBaseImages.map(globToRegExp);
-        if (bases.length === 0) failures.push({ policy: p.name, requirement: 'approvedBaseImages', message: 'cannot tell the base image: no org.opencontainers.image.base.name annotation and no provenance material naming an image' });
-        else if (!bases.some((b) => approved.some((re) => re.test(b)))) failures.push({ policy: p.name, requirement: 'approvedBaseImages', message: `base image ${bases.join(', ')} is not approved (${p.approvedBaseImages.join(', ')})` });
+        if (bases.length === 0) {
+          failures.push({ policy: p.name, requirement: 'approvedBaseImages', message: 'cannot tell the base image: no org.opencontainers.image.base.name annotation on the manifest and no verified provenance material naming an image' });
+        } else if (!bases.some((b) => approved.some((re) => re.test(b.image)))) {
+          failures.push({ policy: p.name, requirement: 'approvedBaseImages', message: `base image ${bases.map((b) => `${b.image} (${b.from})`).join(', ')} is not approved (approved: ${p.approvedBaseImages.join(', ')})` });
+        }
       }
     }
     return { image: ref.name, digest, allowed: failures.length === 0, policies: names, failures, signatures, attestations: attestations.map(({ predicate: _p, ...a }) => a), warnings: [], cached: false };
@@ -400,19 +549,34 @@ export class ImageVerifier {
     return undefined;
   }
 
-  /** The base image: the OCI annotation, else provenance materials that name an image (docker/oci purls or references). */
-  private baseImages(manifest: ImageManifest | undefined, verified: readonly AttestationEvidence[]): string[] {
-    const out: string[] = [];
-    const add = (s: string | undefined): void => {
-      if (!s) return;
-      const p = parseImageReference(s.replace(/^pkg:(docker|oci)\//, '').replace(/^docker:\/\//, ''));
-      if (p.ok) out.push(repositoryOf(p.ref));
-    };
-    add(manifest?.annotations?.['org.opencontainers.image.base.name']);
+  /** Base image candidates: the OCI annotation, and verified provenance materials that name an image (docker/oci purls or references). */
+  private baseImages(manifest: ImageManifest | undefined, verified: readonly AttestationEvidence[]): { image: string; from: string }[] {
+    const out = new Map<string, string>();
+    const ann = manifest?.annotations?.['org.opencontainers.image.base.name'];
+    if (ann) {
+      const img = materialImage(ann.includes('/') || ann.startsWith('pkg:') || ann.startsWith('docker://') ? ann : `docker.io/library/${ann}`);
+      if (img) out.set(img, 'annotation org.opencontainers.image.base.name');
+    }
     for (const a of verified) {
       if (a.summary.kind !== 'slsa-provenance') continue;
-      for (const mat of a.summary.materials) if (mat.uri && /^(pkg:(docker|oci)\/|docker:\/\/|[a-z0-9.-]+(:\d+)?\/)/.test(mat.uri) && !/^(git\+|https?:)/.test(mat.uri)) add(mat.uri);
+      for (const mat of a.summary.materials) {
+        const img = mat.uri ? materialImage(mat.uri) : undefined;
+        if (img && !out.has(img)) out.set(img, `provenance material of ${a.authority}`);
+      }
     }
-    return [...new Set(out)];
+    return [...out].map(([image, from]) => ({ image, from }));
+  }
+
+  /**
+   * A referrer bundle against one authority. Key authorities: a key-signed bundle's `publicKey.hint` names the key it
+   * claims; it is unauthenticated, so it only explains a failure (the signature is what decides).
+   */
+  private verifyBundle(a: Authority, b: ReferrerBundle, opts: CosignVerifyOptions & Pick<AttestationVerifyOptions, 'predicateType'>): Outcome<VerifiedAttestation> {
+    // The mode is the authority's: a keyless bundle is no signature by a key (and a key-signed one none by a certificate).
+    if (a.kind === 'key' && !b.keyHint && b.signedBy === 'certificate') return { ok: false, reason: 'wrong-key', message: 'the bundle is signed with a Fulcio certificate (keyless), not with a key' };
+    if (a.kind === 'keyless' && b.signedBy === 'key') return { ok: false, reason: 'untrusted-chain', message: `the bundle is signed with a key${b.keyHint ? ` (hint ${b.keyHint})` : ''}, not with a certificate` };
+    const r = safely(() => verifyImageBundle(b.bytes, opts));
+    if (r.ok || a.kind !== 'key' || !b.keyHint || !opts.publicKey || b.keyHint === opts.publicKey.hint) return r;
+    return { ...r, message: `${r.message} (the bundle names key hint ${b.keyHint}; ${a.name} is ${opts.publicKey.hint})` };
   }
 }

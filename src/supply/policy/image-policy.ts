@@ -17,7 +17,7 @@
  *           keyless:
  *             identity: https://github.com/acme/platform/.github/workflows/release.yml@refs/heads/main   # or identityRegexp
  *             issuer: https://token.actions.githubusercontent.com                                     # or issuerRegexp
- *             trustedRoot: trusted_root.json          # Sigstore TrustedRoot JSON (offline)
+ *             trustedRoot: trusted_root.json          # Sigstore TrustedRoot JSON (offline); SCTs are required when it lists CT logs
  *     attestations:
  *       - predicateType: slsaprovenance1              # or a predicate type URI
  *         conditions:
@@ -272,7 +272,15 @@ function authorities(c: Ctx, v: unknown, field: string): Authority[] {
     c.problems.push({ field, message: 'expected a non-empty list of authorities' });
     return [];
   }
-  return v.map((x, i) => authority(c, x, `${field}[${i}]`, i)).filter((x): x is Authority => x !== undefined);
+  const out = v.map((x, i) => authority(c, x, `${field}[${i}]`, i));
+  // Verdicts and allOf count authorities by name: two of one name would make one stand in for the other.
+  const seen = new Set<string>();
+  out.forEach((a, i) => {
+    if (!a) return;
+    if (seen.has(a.name)) c.problems.push({ field: `${field}[${i}].name`, message: `duplicate authority name "${a.name}": give each authority its own name` });
+    seen.add(a.name);
+  });
+  return out.filter((x): x is Authority => x !== undefined);
 }
 
 function conditions(c: Ctx, v: unknown, field: string): Condition[] {

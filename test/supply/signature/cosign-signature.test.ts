@@ -7,8 +7,6 @@ import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import {
   ANNOTATION_BUNDLE,
-  ANNOTATION_CERTIFICATE,
-  ANNOTATION_CHAIN,
   ANNOTATION_SIGNATURE,
   SIMPLE_SIGNING_MEDIA_TYPE,
   buildSimpleSigningPayload,
@@ -21,7 +19,7 @@ import {
 import { fromPrivateKeyObject, loadPublicKey, type PrivateKeyInfo } from '../../../src/supply/signature/keys.js';
 import { loadTrustedRoot } from '../../../src/supply/signature/trustroot.js';
 import type { FailureReason, Outcome } from '../../../src/supply/signature/errors.js';
-import { hashedRekordEntry, issueLeaf, makeCa, makeSigstore, trustedRootJson, type Leaf, type TestSigstore } from './pki.js';
+import { hashedRekordEntry, KEYLESS_IDENTITY, KEYLESS_ISSUER, KEYLESS_T0, keylessSignature, makeCa, makeSigstore, trustedRootJson, type Leaf, type TestSigstore } from './pki.js';
 
 const DIGEST = `sha256:${createHash('sha256').update('an image manifest').digest('hex')}`;
 const OTHER_DIGEST = `sha256:${createHash('sha256').update('another manifest').digest('hex')}`;
@@ -134,9 +132,9 @@ function rawSign(key: PrivateKeyInfo, data: Buffer): string {
 
 // ---- keyless ---------------------------------------------------------------------------------------------
 
-const IDENTITY = 'https://github.com/example/app/.github/workflows/release.yml@refs/tags/v1.0.0';
-const ISSUER = 'https://token.actions.githubusercontent.com';
-const T0 = Date.parse('2026-03-01T12:00:00Z');
+const IDENTITY = KEYLESS_IDENTITY;
+const ISSUER = KEYLESS_ISSUER;
+const T0 = KEYLESS_T0;
 
 interface Keyless {
   env: TestSigstore;
@@ -146,32 +144,7 @@ interface Keyless {
 }
 
 async function keyless(o: { notAfter?: Date; integratedTime?: number; email?: string; issuerExtensions?: 'v1' | 'v2' | 'both' } = {}): Promise<Keyless> {
-  const env = await makeSigstore();
-  const leaf = await issueLeaf(env.ca, {
-    ...(o.email ? { email: o.email } : { uri: IDENTITY }),
-    issuer: ISSUER,
-    issuerExtensions: o.issuerExtensions,
-    notBefore: new Date(T0),
-    notAfter: o.notAfter ?? new Date(T0 + 10 * 60_000),
-  });
-  const payload = buildSimpleSigningPayload(REF, DIGEST);
-  const signature = sign('sha256', payload, leaf.privateKey).toString('base64');
-  const rekor = hashedRekordEntry(env.log, {
-    artifactSha256Hex: createHash('sha256').update(payload).digest('hex'),
-    signatureB64: signature,
-    verifierPem: leaf.certPem,
-    integratedTime: o.integratedTime ?? Math.floor(T0 / 1000) + 60,
-    logIndex: 4242,
-  });
-  const layer: SignatureLayerInput = {
-    payload,
-    annotations: {
-      [ANNOTATION_SIGNATURE]: signature,
-      [ANNOTATION_CERTIFICATE]: leaf.certPem,
-      [ANNOTATION_CHAIN]: '',
-      [ANNOTATION_BUNDLE]: JSON.stringify(rekor),
-    },
-  };
+  const { env, leaf, layer } = await keylessSignature({ dockerReference: REF, digest: DIGEST, ...o });
   const opts: CosignVerifyOptions = {
     imageDigest: DIGEST,
     trustedRoot: loadTrustedRoot(env.rootJson),

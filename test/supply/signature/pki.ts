@@ -6,7 +6,15 @@
 import { createHash, createPublicKey, generateKeyPairSync, sign, webcrypto, type KeyObject } from 'node:crypto';
 import type * as X509 from '@peculiar/x509';
 import { json as sigstoreJson } from '@sigstore/core';
-import type { RekorBundleAnnotation } from '../../../src/supply/signature/cosign.js';
+import {
+  ANNOTATION_BUNDLE,
+  ANNOTATION_CERTIFICATE,
+  ANNOTATION_CHAIN,
+  ANNOTATION_SIGNATURE,
+  buildSimpleSigningPayload,
+  type RekorBundleAnnotation,
+  type SignatureLayerInput,
+} from '../../../src/supply/signature/cosign.js';
 
 type X509Lib = typeof X509;
 let lib: X509Lib | undefined;
@@ -195,4 +203,66 @@ function setEntry(log: TestLog, body: unknown, integratedTime: number, logIndex:
 
 export function pemOfKey(k: KeyObject): string {
   return createPublicKey(k).export({ type: 'spki', format: 'pem' }).toString();
+}
+
+export const KEYLESS_IDENTITY = 'https://github.com/example/app/.github/workflows/release.yml@refs/tags/v1.0.0';
+export const KEYLESS_ISSUER = 'https://token.actions.githubusercontent.com';
+/** When the keyless builder's certificates become valid (they last 10 minutes unless told otherwise). */
+export const KEYLESS_T0 = Date.parse('2026-03-01T12:00:00Z');
+
+export interface KeylessOptions {
+  /** The image the signature is for. */
+  dockerReference: string;
+  digest: string;
+  /** The Sigstore whose CA issues the leaf and whose log signs the SET (default: a fresh one). */
+  env?: TestSigstore;
+  /** The CA that issues the leaf (default env.ca): another CA makes an untrusted chain. */
+  ca?: TestCa;
+  /** SAN: a URI identity (default KEYLESS_IDENTITY), or an email. */
+  identity?: string;
+  email?: string;
+  issuer?: string;
+  issuerExtensions?: 'v1' | 'v2' | 'both';
+  notAfter?: Date;
+  /** Seconds since the epoch the log entry claims (default a minute after KEYLESS_T0). */
+  integratedTime?: number;
+  logIndex?: number;
+}
+
+export interface Keyless {
+  env: TestSigstore;
+  leaf: Leaf;
+  /** The cosign signature layer: simple-signing payload, signature, certificate, chain and Rekor bundle annotations. */
+  layer: SignatureLayerInput;
+}
+
+/** A keyless cosign signature layer, as `cosign sign` with Fulcio and Rekor writes it. */
+export async function keylessSignature(o: KeylessOptions): Promise<Keyless> {
+  const env = o.env ?? (await makeSigstore());
+  const leaf = await issueLeaf(o.ca ?? env.ca, {
+    ...(o.email ? { email: o.email } : { uri: o.identity ?? KEYLESS_IDENTITY }),
+    issuer: o.issuer ?? KEYLESS_ISSUER,
+    ...(o.issuerExtensions ? { issuerExtensions: o.issuerExtensions } : {}),
+    notBefore: new Date(KEYLESS_T0),
+    notAfter: o.notAfter ?? new Date(KEYLESS_T0 + 10 * 60_000),
+  });
+  const payload = buildSimpleSigningPayload(o.dockerReference, o.digest);
+  const signature = sign('sha256', payload, leaf.privateKey).toString('base64');
+  const rekor = hashedRekordEntry(env.log, {
+    artifactSha256Hex: createHash('sha256').update(payload).digest('hex'),
+    signatureB64: signature,
+    verifierPem: leaf.certPem,
+    integratedTime: o.integratedTime ?? Math.floor(KEYLESS_T0 / 1000) + 60,
+    logIndex: o.logIndex ?? 4242,
+  });
+  const layer: SignatureLayerInput = {
+    payload,
+    annotations: {
+      [ANNOTATION_SIGNATURE]: signature,
+      [ANNOTATION_CERTIFICATE]: leaf.certPem,
+      [ANNOTATION_CHAIN]: '',
+      [ANNOTATION_BUNDLE]: JSON.stringify(rekor),
+    },
+  };
+  return { env, leaf, layer };
 }
