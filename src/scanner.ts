@@ -18,6 +18,7 @@ import { createDocumentHandler } from './parallel/batch.js';
 import { defaultWorkerCount, ScanPool } from './parallel/pool.js';
 import { applyExceptions, coversControl, exceptionKey, isExceptionDocument, parseExceptions, type ExceptionStatus } from './policy/exceptions.js';
 import { loadSources, type LoadOptions } from './sources/loader.js';
+import { isImagePolicyDocument } from './supply/policy/image-policy.js';
 
 /** How a scan honours ComplianceException documents. */
 export interface ScanExceptionOptions {
@@ -182,10 +183,13 @@ export function assess(
   startedAt = new Date(),
   t0 = performance.now(),
 ): ScanResult {
-  // Exception documents are kubecomply's own policy, not cluster objects to judge.
+  // Exception and image-policy documents are kubecomply's own policy, not cluster objects to judge.
   const exceptionDocs: Resource[] = [];
   const resources: Resource[] = [];
-  for (const r of loaded.resources) (isExceptionDocument(r) ? exceptionDocs : resources).push(r);
+  for (const r of loaded.resources) {
+    if (isExceptionDocument(r)) exceptionDocs.push(r);
+    else if (!isImagePolicyDocument(r)) resources.push(r);
+  }
   const inventory = new Inventory(resources);
   const controls = opts.controls ?? BUILTIN_CONTROLS;
   const result = evaluate(inventory, controls, opts.config, { collectEvaluations: opts.collectEvaluations ?? false });
