@@ -3,9 +3,9 @@ import { Command, Option } from 'commander';
 import type { KeyObject } from 'node:crypto';
 import {
   appendEvidence,
-  checkpointHead,
   defaultKeyPath,
   exportLines,
+  sealedExport,
   loadKey,
   loadOrCreateKey,
   parseExport,
@@ -228,17 +228,13 @@ async function runExport(flags: ExportFlags): Promise<number> {
     throw new UsageError(`cannot load or create the evidence key ${keyPath(flags)}: ${(e as Error).message}`);
   }
   return withStore(flags, async (store) => {
-    // Never sign (seal) a broken log: check it first with the key that will sign.
-    const keys = [key.publicKey, ...(await storedPublicKeys(store, (await store.listCheckpoints()).map((c) => c.keyId)))];
-    const before = verifyEvidence(await store.listEvidence(), await store.listCheckpoints(), { publicKeys: keys });
-    if (!before.ok) {
-      process.stderr.write(`kubecomply: refusing to export a broken log: record ${before.firstBroken!.seq}: ${before.firstBroken!.reason}\n`);
+    // Never sign (seal) a broken log: sealedExport checks it first with the key that will sign.
+    const sealed = await sealedExport(store, key);
+    if (!sealed.ok) {
+      process.stderr.write(`kubecomply: refusing to export a broken log: record ${sealed.broken.seq}: ${sealed.broken.reason}\n`);
       return EXIT_FINDINGS;
     }
-    await checkpointHead(store, key);
-    const records = await store.listEvidence();
-    const checkpoints = await store.listCheckpoints();
-    const head = records.length ? records[records.length - 1] : undefined;
+    const { records, checkpoints, head } = sealed;
     try {
       await emit(exportLines(records, checkpoints), flags.output);
       writeFileSync(pubOut, key.publicPem);

@@ -100,6 +100,9 @@ export function serveCommand(): Command {
 Routes (HTTPS, HTTP/1.1 with keep-alive):
   POST /validate                    review; the mode comes from kubecomply.yaml (namespaceModes, else mode)
   POST /validate/enforce|warn|audit review in that mode (the webhook configuration picks it per namespace label)
+  POST /audit                       with --audit: the API server's audit webhook backend (audit.k8s.io/v1 EventList
+                                    bodies); 200 once the audit rules have run, 400 for a body that is not one
+  GET  /audit/findings              with --audit: the newest detections as JSON (?after=SEQ&severity=high&rule=ID&limit=N)
   GET  /healthz                     200 while the process runs (liveness)
   GET  /readyz                      200 once the settings and certificate are loaded (and, with --cluster-exceptions,
                                     the first list is done or --cluster-exceptions-wait passed); 503 while shutting down
@@ -361,7 +364,7 @@ async function runServe(flags: ServeFlags, cmd: Command): Promise<number> {
     `kubecomply serve: listening on https://${host}:${bound.port} — mode ${admission.mode}, Pod Security ${config.pss.level} ${formatVersion(config.pss.version)}, ` +
       `${decider.controls.length} controls${imagePolicies}, ${exceptions.files.length > 0 ? exceptions.describe() : 'no exception files'}` +
       `${kube ? `, cluster exceptions from ${kube.server} (ready after the first list${clusterWait > 0 ? `, or within ${clusterWait} s` : ''})` : ''}, failurePolicy ${admission.failurePolicy}` +
-      `${fileConfig ? `, settings from ${fileConfig.file}` : ''}`,
+      `${fileConfig ? `, settings from ${fileConfig.file}` : ''}${audit ? `; ${audit.describe}` : ''}`,
   );
 
   await new Promise<void>((resolve) => {

@@ -10,3 +10,5 @@ export { GoneError, inClusterConnection, checkServerUrl, KubeApiError, KubeClien
 export type { KubeClientOptions, KubeConnection, KubeErrorReason, ListWatchChange, ListWatchOptions } from './kube.js';
 export { ClusterExceptionSource, clusterExceptionResource, EXCEPTIONS_PATH } from './cluster-exceptions.js';
 export type { ClusterExceptionSourceOptions } from './cluster-exceptions.js';
+export { AuditSink, detectionEvidence, DEFAULT_AUDIT_BUFFER, DEFAULT_AUDIT_MAX_BODY_BYTES, DEFAULT_AUDIT_MAX_PENDING } from './audit-sink.js';
+export type { AuditSinkOptions, StoredDetection } from './audit-sink.js';

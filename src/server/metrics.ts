@@ -182,6 +182,8 @@ export type RequestErrorReason =
   | 'invalid_json'
   | 'bad_request'
   | 'invalid_review'
+  | 'invalid_audit'
+  | 'unauthorized'
   | 'request_timeout'
   | 'aborted'
   | 'handler_error'
@@ -198,6 +200,10 @@ export class ServerMetrics {
   readonly requestErrors: Counter<'reason'>;
   readonly tlsReloads: Counter<'result'>;
   readonly exceptionSourceErrors: Counter<'source' | 'reason'>;
+  readonly auditBatches: Counter<'result'>;
+  readonly auditEvents: Counter<never>;
+  readonly auditDetections: Counter<'rule' | 'severity'>;
+  readonly auditEvidence: Counter<'result'>;
   /** Per exception source (`files`, `cluster`): 1 while it is in sync, 0 while it is failing (or has not synced yet). */
   readonly exceptionSourceSynced = new Map<string, number>();
   /** The exceptions in force by source and state, read at scrape time (set by whoever holds them). */
@@ -220,7 +226,7 @@ export class ServerMetrics {
     this.exceptionsUsed = r.add(new Counter('kubecomply_admission_exceptions_used_total', 'ComplianceExceptions that excused a violation at admission, by exception.', ['exception']));
     this.duration = r.add(new Histogram('kubecomply_admission_review_duration_seconds', 'Time from a review request being received to its answer being written, in seconds.'));
     this.requestErrors = r.add(
-      new Counter('kubecomply_admission_request_errors_total', 'Requests answered with an error status or dropped, by reason (not_found, method_not_allowed, unsupported_media_type, body_too_large, invalid_utf8, invalid_json, bad_request, invalid_review, request_timeout, aborted, handler_error, tls_handshake).', [
+      new Counter('kubecomply_admission_request_errors_total', 'Requests answered with an error status or dropped, by reason (not_found, method_not_allowed, unsupported_media_type, body_too_large, invalid_utf8, invalid_json, bad_request, invalid_review, invalid_audit, unauthorized, request_timeout, aborted, handler_error, tls_handshake).', [
         'reason',
       ]),
     );
@@ -228,6 +234,10 @@ export class ServerMetrics {
     this.exceptionSourceErrors = r.add(
       new Counter('kubecomply_exception_source_errors_total', 'Failed attempts to read ComplianceExceptions, by source (files, cluster) and reason (read; unauthorized, forbidden, not_found, http, timeout, network, stream, decode, credentials, watch_error).', ['source', 'reason']),
     );
+    this.auditBatches = r.add(new Counter('kubecomply_audit_batches_total', 'Audit webhook bodies (EventLists) POSTed to /audit, by result (accepted, rejected).', ['result']));
+    this.auditEvents = r.add(new Counter<never>('kubecomply_audit_events_total', 'Audit events received on /audit and run through the detection rules.', []));
+    this.auditDetections = r.add(new Counter('kubecomply_audit_detections_total', 'Detections made by the audit rules on /audit, by rule and severity.', ['rule', 'severity']));
+    this.auditEvidence = r.add(new Counter('kubecomply_audit_evidence_records_total', 'Audit detections written to the evidence log (serve --store), by result (recorded, failed, dropped).', ['result']));
     r.add(
       new Gauge('kubecomply_exception_source_synced', 'Whether an exception source is in sync (1) or failing and serving its last known exceptions (0), by source (files, cluster).', () =>
         [...this.exceptionSourceSynced].map(([source, value]) => ({ labels: { source }, value })),

@@ -1,7 +1,8 @@
 /**
  * The admission webhook's HTTPS server: `POST /validate[/{enforce,warn,audit}]` hands the
  * AdmissionReview to the decider (src/admission) and writes its answer; `GET /healthz`, `/readyz`
- * and `/metrics` are for the kubelet and Prometheus.
+ * and `/metrics` are for the kubelet and Prometheus. With an audit sink (src/server/audit-sink.ts),
+ * `POST /audit` is the API server's audit webhook backend and `GET /audit/findings` lists what it found.
  *
  * Never crashes on a request. Every request gets a well-formed answer or a 4xx: a wrong method (405),
  * an unknown path (404), a content type other than JSON (415), a body over the limit (413 — 3 MiB by
@@ -20,6 +21,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { AdmissionMode } from '../core/types.js';
+import type { AuditSink } from './audit-sink.js';
 import { METRICS_CONTENT_TYPE, ServerMetrics, type RequestErrorReason } from './metrics.js';
 import { checkTlsMaterial, TlsReloader, type TlsMaterial } from './tls.js';
 
@@ -92,6 +94,8 @@ export interface AdmissionServerOptions {
    * with 503), or undefined when it is (e.g. waiting for the first list of cluster exceptions).
    */
   readiness?: () => string | undefined;
+  /** The audit webhook backend: POST /audit and GET /audit/findings (404 without it). */
+  audit?: AuditSink;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -107,6 +111,7 @@ const LINGER_MS = 2000;
 
 const STATUS_REASONS: Record<number, string> = {
   400: 'BadRequest',
+  401: 'Unauthorized',
   404: 'NotFound',
   405: 'MethodNotAllowed',
   408: 'Timeout',
@@ -311,10 +316,12 @@ export class AdmissionServer {
   private onCheckContinue(req: IncomingMessage, res: ServerResponse): void {
     // A client that asks first is told before it sends a body that is too large.
     const len = Number(req.headers['content-length']);
-    if (PATH_MODES.has(pathOf(req.url)) && req.method === 'POST' && len > this.maxBody) {
+    const p = pathOf(req.url);
+    const limit = p === '/audit' && this.opts.audit ? this.opts.audit.maxBodyBytes : this.maxBody;
+    if ((PATH_MODES.has(p) || (p === '/audit' && this.opts.audit)) && req.method === 'POST' && len > limit) {
       req.on('error', noop);
       res.on('error', noop);
-      this.refuseBody(req, res, performance.now());
+      this.refuseBody(req, res, performance.now(), limit);
       return;
     }
     res.writeContinue();
@@ -352,6 +359,10 @@ export class AdmissionServer {
             : this.probe(req, res, p, 503, this.draining ? 'shutting down\n' : this.listening ? `not ready: ${this.notReadyReason() ?? 'starting'}\n` : 'not ready\n', start);
         case '/metrics':
           return this.probe(req, res, p, 200, undefined, start);
+        case '/audit':
+        case '/audit/findings':
+          if (this.opts.audit) return this.auditRoute(req, res, p, this.opts.audit, start);
+          return this.fail(req, res, 404, 'not_found', `no such path: ${p} (the audit webhook backend is off: start kubecomply serve with --audit)`, start);
         default:
           return this.fail(req, res, 404, 'not_found', `no such path: ${p.length > 200 ? `${p.slice(0, 200)}…` : p} (the webhook is at /validate)`, start);
       }
@@ -375,12 +386,17 @@ export class AdmissionServer {
   }
 
   private validate(req: IncomingMessage, res: ServerResponse, pathMode: AdmissionMode | undefined, start: number): void {
+    this.readBody(req, res, start, this.maxBody, (body) => this.review(req, res, body, pathMode, start));
+  }
+
+  /** Checks the content type, reads the body up to `limit` (413 beyond), then hands it on; a throw or rejection is a 500. */
+  private readBody(req: IncomingMessage, res: ServerResponse, start: number, limit: number, then: (body: Buffer) => Promise<void> | void): void {
     const type = req.headers['content-type'];
     if (!isJsonType(type)) {
       return this.fail(req, res, 415, 'unsupported_media_type', `Content-Type must be application/json${type ? `, not ${type.length > 100 ? `${type.slice(0, 100)}…` : type}` : ''}`, start);
     }
     const announced = req.headers['content-length'];
-    if (announced !== undefined && Number(announced) > this.maxBody) return this.refuseBody(req, res, start);
+    if (announced !== undefined && Number(announced) > limit) return this.refuseBody(req, res, start, limit);
 
     const chunks: Buffer[] = [];
     let size = 0;
@@ -388,11 +404,11 @@ export class AdmissionServer {
     const onData = (c: Buffer): void => {
       if (refused) return;
       size += c.length;
-      if (size > this.maxBody) {
+      if (size > limit) {
         refused = true;
         chunks.length = 0;
         req.off('data', onData);
-        this.refuseBody(req, res, start);
+        this.refuseBody(req, res, start, limit);
         return;
       }
       chunks.push(c);
@@ -401,7 +417,12 @@ export class AdmissionServer {
     req.on('end', () => {
       if (refused) return;
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-      this.review(req, res, body, pathMode, start).catch((e: unknown) => this.handlerError(req, res, e, start));
+      try {
+        const r = then(body);
+        if (isPromise(r)) r.catch((e: unknown) => this.handlerError(req, res, e, start));
+      } catch (e) {
+        this.handlerError(req, res, e, start);
+      }
     });
     req.on('close', () => {
       // The client went away (or the request deadline closed the connection) before the body was complete.
@@ -410,6 +431,48 @@ export class AdmissionServer {
         this.metrics.error('aborted');
       }
     });
+  }
+
+  /** POST /audit (the API server's audit webhook) and GET /audit/findings. */
+  private auditRoute(req: IncomingMessage, res: ServerResponse, p: string, sink: AuditSink, start: number): void {
+    const method = p === '/audit' ? 'POST' : 'GET';
+    if (req.method !== method && !(method === 'GET' && req.method === 'HEAD')) {
+      return this.fail(req, res, 405, 'method_not_allowed', `${req.method} is not allowed on ${p}: use ${method}`, start, { Allow: method === 'GET' ? 'GET, HEAD' : 'POST' });
+    }
+    if (!sink.authorized(req.headers.authorization)) {
+      return this.fail(req, res, 401, 'unauthorized', `${p} needs the bearer token of --audit-token-file (Authorization: Bearer …)`, start, { 'WWW-Authenticate': 'Bearer' });
+    }
+    if (method === 'GET') {
+      const q = req.url !== undefined && req.url.includes('?') ? new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1)) : new URLSearchParams();
+      const a = sink.findings(q);
+      return this.answerJson(req, res, a.status, a.status === 200 ? a.body : JSON.parse(statusBody(a.status, String(a.body.message))), start, a.status === 200 ? undefined : 'invalid_audit');
+    }
+    this.readBody(req, res, start, sink.maxBodyBytes, (body) => {
+      if (!isUtf8(body)) return this.fail(req, res, 400, 'invalid_utf8', 'the request body is not valid UTF-8', start);
+      let doc: unknown;
+      try {
+        doc = JSON.parse(body.toString('utf8'));
+      } catch (e) {
+        return this.fail(req, res, 400, 'invalid_json', `the request body is not JSON: ${e instanceof Error ? e.message.slice(0, 200) : String(e)}`, start);
+      }
+      const a = sink.ingest(doc);
+      if (a.status !== 200) return this.fail(req, res, a.status, 'invalid_audit', String(a.body.message).slice(0, 500), start);
+      this.answerJson(req, res, 200, a.body, start);
+    });
+  }
+
+  private answerJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, start: number, reason?: RequestErrorReason): void {
+    if (reason) this.metrics.error(reason);
+    if (res.destroyed || res.writableEnded) return;
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(text),
+      'Cache-Control': 'no-store',
+      ...(this.draining ? { Connection: 'close' } : {}),
+    });
+    res.end(req.method === 'HEAD' ? undefined : text);
+    this.access(req, status, start);
   }
 
   private async review(req: IncomingMessage, res: ServerResponse, body: Buffer, pathMode: AdmissionMode | undefined, start: number): Promise<void> {
@@ -450,7 +513,7 @@ export class AdmissionServer {
   }
 
   /** 413: answered at once; the rest of the body is discarded for a bounded time, then the connection closes. */
-  private refuseBody(req: IncomingMessage, res: ServerResponse, start: number): void {
+  private refuseBody(req: IncomingMessage, res: ServerResponse, start: number, limit = this.maxBody): void {
     const socket = req.socket as Socket & { destroySoon?: () => void };
     // Closing a socket with unread input makes TCP send a reset, and a reset can make the client drop
     // our answer before reading it. So, like nginx's lingering close, end our side and keep reading
@@ -467,7 +530,7 @@ export class AdmissionServer {
       t.unref();
       this.once('close', () => clearTimeout(t));
     };
-    this.fail(req, res, 413, 'body_too_large', `the request body is larger than ${this.maxBody} bytes`, start, { Connection: 'close' });
+    this.fail(req, res, 413, 'body_too_large', `the request body is larger than ${limit} bytes`, start, { Connection: 'close' });
   }
 
   private fail(req: IncomingMessage, res: ServerResponse, status: number, reason: RequestErrorReason, message: string, start: number, headers: Record<string, string> = {}): void {

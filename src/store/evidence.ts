@@ -345,3 +345,23 @@ export function parseExport(text: string): ParsedExport {
   });
   return { records, checkpoints };
 }
+
+export type SealedExport =
+  | { ok: true; records: EvidenceRecord[]; checkpoints: Checkpoint[]; head?: ChainHead; text: string }
+  | { ok: false; broken: { seq: number; reason: string } };
+
+/**
+ * What "kubecomply evidence export" writes: the log is verified first (with `key` and the keys the store
+ * publishes) — a broken log is never sealed — then its head is signed with `key`, and the records and
+ * checkpoints are returned as export lines.
+ */
+export async function sealedExport(store: Store, key: EvidenceKey): Promise<SealedExport> {
+  const keys = [key.publicKey, ...(await storedPublicKeys(store, (await store.listCheckpoints()).map((c) => c.keyId)))];
+  const before = verifyEvidence(await store.listEvidence(), await store.listCheckpoints(), { publicKeys: keys });
+  if (!before.ok) return { ok: false, broken: before.firstBroken! };
+  await checkpointHead(store, key);
+  const records = await store.listEvidence();
+  const checkpoints = await store.listCheckpoints();
+  const last = records.length ? records[records.length - 1] : undefined;
+  return { ok: true, records, checkpoints, ...(last ? { head: { seq: last.seq, hash: last.hash } } : {}), text: [...exportLines(records, checkpoints)].join('') };
+}
