@@ -301,6 +301,18 @@ function caseCmd(): Command {
           const probe = make('PROBE');
           const dup = alreadyOpen(cases, probe);
           if (dup) {
+            // A refreshed KEV catalog now lists an open case's vulnerability: awareness of active exploitation
+            // is now, and the Article 14 clocks start (regulations.md §1.2).
+            const kevEvent = probe.events.find((e) => e.type === 'exploited');
+            if (kevEvent && kevEvent.type === 'exploited' && !dup.exploitedAt && dup.state !== 'closed') {
+              const marked = markExploited(dup, { source: 'kev', by: flags.by, at, reason: kevEvent.reason ?? 'listed in CISA KEV', ...(kevEvent.kev ? { kev: kevEvent.kev } : {}) });
+              if (marked.ok) {
+                await repo.update(dup, marked.value);
+                Object.assign(dup, marked.value);
+                lines.push(`already open: ${dup.id} ${probe.vulnerability.id} in ${probe.target.component}; now ACTIVELY EXPLOITED (KEV): the reporting clocks start at ${at}\n`);
+                continue;
+              }
+            }
             lines.push(`already open: ${dup.id} ${probe.vulnerability.id} in ${probe.target.component}\n`);
             continue;
           }

@@ -346,3 +346,34 @@ describe('kubecomply cra advisory', () => {
     assert.ok(doc.vulnerabilities[0]!.remediations.some((x) => x.category === 'vendor_fix' && x.url === 'https://acme.example/releases/2.3.1'));
   });
 });
+
+describe('kubecomply cra: a refreshed KEV catalog starts the clocks of an open case', () => {
+  test('open from a scan (not exploited), import a KEV catalog naming its CVE, scan again: marked exploited now', async () => {
+    const dir = tempDir('kubecomply-cra-kev-');
+    const env = { ...BASE_ENV, KUBECOMPLY_STORE: path.join(dir, 'k.db'), KUBECOMPLY_DATA_DIR: path.join(dir, 'data') };
+    const db = path.join(dir, 'vuln.db');
+    const at = (now: string) => ({ env: { ...env, KUBECOMPLY_NOW: now } });
+    ok(await runCli(['vuln', 'db', 'import', path.join(work, 'osv'), '--db', db], at('2026-12-01T08:00:00Z')), 'import osv');
+    let r = await runCli(['cra', 'case', 'open', '-p', EXAMPLE, '--from-scan', '--db', db], at('2026-12-01T09:00:00Z'));
+    ok(r, 'open');
+    assert.match(r.stdout, /opened CASE-0001: GO-2025-4099 /);
+    assert.doesNotMatch(r.stdout, /ACTIVELY EXPLOITED/);
+    const kev = path.join(dir, 'kev.json');
+    writeTree(dir, {
+      'kev.json': JSON.stringify({ title: 'CISA Catalog of Known Exploited Vulnerabilities', catalogVersion: '2026.12.02', dateReleased: '2026-12-02T00:00:00Z', count: 1, vulnerabilities: [{ cveID: 'CVE-2025-31133', vendorProject: 'runc', product: 'runc', vulnerabilityName: 'runc container escape', dateAdded: '2026-12-02', shortDescription: 'test', requiredAction: 'patch', dueDate: '2026-12-23', knownRansomwareCampaignUse: 'Unknown', notes: '' }] }),
+    });
+    ok(await runCli(['vuln', 'db', 'import', kev, '--db', db], at('2026-12-02T10:00:00Z')), 'import kev');
+    r = await runCli(['cra', 'case', 'open', '-p', EXAMPLE, '--from-scan', '--db', db], at('2026-12-02T10:05:00Z'));
+    ok(r, 'open again');
+    assert.match(r.stdout, /already open: CASE-0001 GO-2025-4099 .*; now ACTIVELY EXPLOITED \(KEV\): the reporting clocks start at 2026-12-02T10:05:00\.000Z/);
+    r = await runCli(['cra', 'cases', '--format', 'json'], at('2026-12-02T11:00:00Z'));
+    ok(r, 'cases');
+    const doc = JSON.parse(r.stdout) as { cases: { id: string; exploitedAt: string; next: { stage: string; due: string } }[] };
+    assert.equal(doc.cases[0]!.exploitedAt, '2026-12-02T10:05:00.000Z');
+    assert.equal(doc.cases[0]!.next.due, '2026-12-03T10:05:00.000Z');
+    // A third run changes nothing.
+    r = await runCli(['cra', 'case', 'open', '-p', EXAMPLE, '--from-scan', '--db', db], at('2026-12-02T12:00:00Z'));
+    ok(r, 'open a third time');
+    assert.doesNotMatch(r.stdout, /now ACTIVELY EXPLOITED/);
+  });
+});
