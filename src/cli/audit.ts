@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import yaml from 'js-yaml';
+import { findConfig } from '../config/config.js';
 import {
   analyzeFiles, BUILTIN_RULES, compileFilter, expandInputs, lintPolicy, loadUserRules, parsePolicy, parseTimeArg,
   readAuditFile, readFalcoFile, falcoToDetection, rowOf, RulesFileError, severityAtLeast, SEVERITIES, timeline,
@@ -14,20 +16,37 @@ const FAIL_ON = [...SEVERITIES, 'none'] as const;
 type FailOn = (typeof FAIL_ON)[number];
 const FORMATS = ['table', 'json'] as const;
 
-function rulesFrom(files: string[] | undefined): AuditRule[] {
+/**
+ * The built-in rules, then kubecomply.yaml's `audit.rules` (the file `config` names, else ./kubecomply.yaml when it
+ * exists; `false`: none), then the rule files given (`flag` names their option in messages). Shared by `audit
+ * analyze`/`audit rules` and `serve --audit`.
+ */
+export function auditRulesFrom(files: readonly string[] | undefined, config: string | false | undefined, flag = '--rules'): AuditRule[] {
   const rules = [...BUILTIN_RULES];
   const ids = new Set(rules.map((r) => r.id));
-  for (const f of files ?? []) {
+  const add = (f: string, what: string): void => {
     try {
       for (const r of loadUserRules(f, ids)) {
         ids.add(r.id);
         rules.push(r);
       }
     } catch (e) {
-      if (e instanceof RulesFileError) throw new UsageError(`invalid rules file\n${e.message}`, 'see "kubecomply audit rules --help" for the rule format');
-      throw new UsageError(`cannot read rules file ${f}: ${(e as Error).message}`);
+      if (e instanceof RulesFileError) throw new UsageError(`invalid ${what}\n${e.message}`, 'see "kubecomply audit rules --help" for the rule format');
+      throw new UsageError(`cannot read ${what} ${f}: ${(e as Error).message}`);
     }
+  };
+  const cfg = config === false ? undefined : typeof config === 'string' ? config : findConfig(process.cwd());
+  if (cfg !== undefined) {
+    let doc: unknown;
+    try {
+      doc = yaml.load(readFileSync(cfg, 'utf8'));
+    } catch (e) {
+      if (typeof config === 'string') throw new UsageError(`cannot read the configuration ${cfg}: ${(e as Error).message.split('\n')[0]}`);
+    }
+    const audit = doc && typeof doc === 'object' ? (doc as { audit?: { rules?: unknown } }).audit : undefined;
+    if (audit && audit.rules !== undefined) add(cfg, `audit.rules in ${cfg}`);
   }
+  for (const f of files ?? []) add(f, flag === '--rules' ? 'rules file' : `${flag} file`);
   return rules;
 }
 
@@ -180,13 +199,15 @@ export function auditCommand(): Command {
     .summary('run the detection rules over audit logs')
     .argument('[files...]', 'audit log files or directories ("-" or nothing: stdin)')
     .option('--rules <file>', 'extra rules from a YAML file; repeatable', collectList)
+    .option('-c, --config <file>', "kubecomply.yaml whose audit.rules are added (default: ./kubecomply.yaml when it exists)")
+    .option('--no-config', 'ignore ./kubecomply.yaml')
     .option('--rotated', 'also read the rotated files of each log file')
     .addOption(new Option('--format <format>', 'output format').choices([...FORMATS, 'sarif']).default('table'))
     .addOption(new Option('--fail-on <severity>', 'exit with code 1 when a detection is at or above this severity').choices(FAIL_ON).default('low'))
     .option('-o, --output <file>', 'write the report to a file')
     .addHelpText('after', `\nExit codes: 0 no detections at or above --fail-on, 1 detections, 2 usage or input errors (bad lines are\nreported with file:line and skipped).\n${RULE_FORMAT}`)
-    .action(async (files: string[], o: { rules?: string[]; rotated?: boolean; format: string; failOn: FailOn; output?: string }) => {
-      const rules = rulesFrom(o.rules);
+    .action(async (files: string[], o: { rules?: string[]; config?: string | false; rotated?: boolean; format: string; failOn: FailOn; output?: string }) => {
+      const rules = auditRulesFrom(o.rules, o.config);
       const r = await analyzeFiles(await inputs(files, o.rotated), { rules });
       sortDetections(r.detections);
       printDiagnostics(r.diagnostics);
@@ -303,10 +324,12 @@ earlier, broader one (first match wins); resources under their real API group; v
     .command('rules')
     .summary('list the built-in audit detection rules')
     .option('--rules <file>', 'also list (and validate) rules from a YAML file; repeatable', collectList)
+    .option('-c, --config <file>', "also list kubecomply.yaml's audit.rules (default: ./kubecomply.yaml when it exists)")
+    .option('--no-config', 'ignore ./kubecomply.yaml')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
     .addHelpText('after', RULE_FORMAT)
-    .action(async (o: { rules?: string[]; format: string }) => {
-      const rules = rulesFrom(o.rules);
+    .action(async (o: { rules?: string[]; config?: string | false; format: string }) => {
+      const rules = auditRulesFrom(o.rules, o.config);
       const text = o.format === 'json'
         ? JSON.stringify(rules, null, 2) + '\n'
         : textTable(['ID', 'SEVERITY', 'MITRE', 'TITLE'], rules.map((r) => [r.id, r.severity, r.mitre.join(','), r.title])) + `\n${rules.length} rules\n`;

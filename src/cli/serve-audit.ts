@@ -3,7 +3,7 @@
  * kept apart from serve.ts so the admission options and the audit options each stay in one place.
  */
 import type { Command } from 'commander';
-import { BUILTIN_RULES, loadUserRules, RulesFileError, type AuditRule } from '../audit/index.js';
+import { auditRulesFrom } from './audit.js';
 import { appendEvidence } from '../store/evidence.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
@@ -33,22 +33,6 @@ export function addAuditOptions(cmd: Command): Command {
     .option('--evidence-key <file>', 'with --store: the Ed25519 key that signs evidence checkpoints (default: as for "kubecomply evidence")');
 }
 
-function rulesOf(files: string[]): AuditRule[] {
-  const rules = [...BUILTIN_RULES];
-  const ids = new Set(rules.map((r) => r.id));
-  for (const f of files) {
-    try {
-      for (const r of loadUserRules(f, ids)) {
-        ids.add(r.id);
-        rules.push(r);
-      }
-    } catch (e) {
-      if (e instanceof RulesFileError) throw new UsageError(`invalid --audit-rules file\n${e.message}`, 'see "kubecomply audit rules --help" for the rule format');
-      throw new UsageError(`cannot read --audit-rules ${f}: ${(e as Error).message}`);
-    }
-  }
-  return rules;
-}
 
 export interface AuditSetup {
   sink: AuditSink;
@@ -59,7 +43,7 @@ export interface AuditSetup {
 }
 
 /** The sink the flags ask for (undefined without --audit); a UsageError for flags that need --audit or bad values. */
-export async function auditSetupOf(flags: AuditFlags, cmd: Command, metrics: ServerMetrics, log: (line: string) => void): Promise<AuditSetup | undefined> {
+export async function auditSetupOf(flags: AuditFlags, cmd: Command, metrics: ServerMetrics, log: (line: string) => void, config?: string | false): Promise<AuditSetup | undefined> {
   if (!flags.audit) {
     const given = ['auditRules', 'auditBuffer', 'auditMaxBody', 'auditTokenFile', 'store', 'evidenceKey'].filter((k) => cmd.getOptionValueSource(k) === 'cli');
     if (given.length > 0) throw new UsageError(`--${given[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for --audit`, 'add --audit to receive audit events on POST /audit');
@@ -69,7 +53,7 @@ export async function auditSetupOf(flags: AuditFlags, cmd: Command, metrics: Ser
   if (!/^\d+$/.test(flags.auditBuffer) || bufferSize < 1 || bufferSize > 1_000_000) throw new UsageError(`invalid --audit-buffer "${flags.auditBuffer}": expected a number of detections from 1 to 1000000`);
   const mib = Number(flags.auditMaxBody);
   if (flags.auditMaxBody.trim() === '' || !Number.isFinite(mib) || mib <= 0 || mib > 1024) throw new UsageError(`invalid --audit-max-body "${flags.auditMaxBody}": expected MiB from 0 to 1024`);
-  const rules = rulesOf(flags.auditRules);
+  const rules = auditRulesFrom(flags.auditRules, config, '--audit-rules');
   let store: Store | undefined;
   let record: ((d: Parameters<typeof detectionEvidence>[0]) => Promise<unknown>) | undefined;
   if (flags.store !== undefined) {

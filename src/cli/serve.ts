@@ -313,7 +313,7 @@ async function runServe(flags: ServeFlags, cmd: Command): Promise<number> {
     ? (): string | undefined => (cluster.hasSynced || waitOver ? undefined : 'waiting for the first list of ComplianceExceptions from the cluster')
     : undefined;
 
-  const audit = await auditSetupOf(flags, cmd, metrics, err);
+  const audit = await auditSetupOf(flags, cmd, metrics, err, fileConfig?.file ?? (flags.config === false ? false : undefined));
   let server;
   try {
     server = createAdmissionServer({

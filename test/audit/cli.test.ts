@@ -1,24 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { runCli, type CliResult } from '../helpers/cli.js';
 
-// Runs the CLI from source with "audit" registered (see run-audit-cli.ts), as a user would.
-function cli(args: string[], stdin?: string | Buffer): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/audit/run-audit-cli.ts', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(stdin);
-  });
+// Runs the built CLI as a user would (npm test builds dist/ first).
+function cli(args: string[], stdin?: string | Buffer, cwd?: string): Promise<CliResult> {
+  return runCli(args, { ...(stdin !== undefined ? { stdin } : {}), ...(cwd ? { cwd } : {}) });
 }
 
 const LOG = 'examples/audit/audit.log';
@@ -131,4 +121,25 @@ test('falco alerts and the rules list', async () => {
   assert.equal(l.code, 0);
   const n = Number(/(\d+) rules/.exec(l.stdout)?.[1]);
   assert.ok(n >= 30);
+});
+
+test('audit.rules in kubecomply.yaml are added (found in the working directory or named with --config); scan accepts the section', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kc-audit-cfg-'));
+  const cfg = path.join(dir, 'kubecomply.yaml');
+  writeFileSync(cfg, 'podSecurity:\n  level: baseline\naudit:\n  rules:\n    - id: deployer-secrets\n      title: CI deployer read secrets\n      severity: high\n      mitre: [T1552.007]\n      when:\n        all:\n          - { field: user.username, equals: "system:serviceaccount:ci:deployer" }\n          - { field: objectRef.resource, equals: secrets }\n');
+  const log = path.resolve(LOG);
+  let r = await cli(['audit', 'analyze', log, '--config', cfg, '--format', 'json']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.ok((JSON.parse(r.stdout).detections as { rule: string }[]).some((d) => d.rule === 'deployer-secrets'));
+  r = await cli(['audit', 'rules'], undefined, dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /deployer-secrets\s+high\s+T1552\.007/);
+  r = await cli(['audit', 'rules', '--no-config'], undefined, dir);
+  assert.doesNotMatch(r.stdout, /deployer-secrets/);
+  r = await cli(['scan', path.resolve('examples/admission'), '--fail-on', 'none', '-q'], undefined, dir);
+  assert.equal(r.code, 0, r.stderr);
+  writeFileSync(cfg, 'audit:\n  rules:\n    - id: x\n      title: t\n      severity: severe\n');
+  r = await cli(['audit', 'analyze', log], undefined, dir);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /invalid audit\.rules in .*kubecomply\.yaml/);
 });
