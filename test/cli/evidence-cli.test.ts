@@ -1,56 +1,19 @@
 /**
  * `kubecomply evidence …` end to end, as separate processes, on SQLite (the default store) and a real
- * PostgreSQL server. The command runs through a minimal program with the same error handling as
- * src/cli/main.ts, so this does not depend on the build.
+ * PostgreSQL server, through the built CLI.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { runCli, type CliResult } from '../helpers/cli.js';
 import { startPostgres } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const src = (p: string): string => JSON.stringify(pathToFileURL(path.resolve('src', p)).href);
-const HARNESS = `
-import { Command, CommanderError } from 'commander';
-import { evidenceCommand } from ${src('cli/evidence.ts')};
-import { UsageError } from ${src('cli/util.ts')};
-const program = new Command('kubecomply').enablePositionalOptions();
-program.addCommand(evidenceCommand());
-const override = (c) => { c.exitOverride(); for (const s of c.commands) override(s); };
-override(program);
-try {
-  await program.parseAsync(process.argv.slice(1), { from: 'user' });
-} catch (e) {
-  if (e instanceof CommanderError) process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? 0 : 2;
-  else if (e instanceof UsageError) { process.stderr.write('kubecomply: error: ' + e.message + '\\n'); process.exitCode = 2; }
-  else { process.stderr.write('kubecomply: internal error: ' + (e && e.stack || e) + '\\n'); process.exitCode = 2; }
-}
-`;
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function kc(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', HARNESS, ...args], {
-      env: { ...process.env, KUBECOMPLY_STORE: '', KUBECOMPLY_EVIDENCE_KEY: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (b: Buffer) => (stdout += b));
-    c.stderr.on('data', (b: Buffer) => (stderr += b));
-    c.on('error', reject);
-    c.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function kc(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(args, { env: { KUBECOMPLY_STORE: '', KUBECOMPLY_EVIDENCE_KEY: '', ...env } });
 }
 
 const pgServer = await startPostgres();
