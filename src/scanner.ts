@@ -6,7 +6,7 @@ import path from 'node:path';
 import { BUILTIN_CONTROLS, findControl } from './controls/index.js';
 import { formatVersion } from './controls/pod-security/version.js';
 import { selectControls } from './controls/select.js';
-import { evaluate, selectActive } from './core/engine.js';
+import { adoptPrecomputed, evaluate, selectActive } from './core/engine.js';
 import { Inventory } from './core/inventory.js';
 import { resolvePositions } from './core/locations.js';
 import type { Control, Diagnostic, ExceptionPolicy, Finding, Resource, ScanConfig, Severity } from './core/types.js';
@@ -87,7 +87,8 @@ export interface ScanResult {
   config: ScanConfig;
   startedAt: Date;
   durationMs: number;
-  stats: { files: number; documents: number; bytes: number; resources: number };
+  /** `documentsOffThread`: see LoadResult (it varies from run to run, and no report shows it). */
+  stats: { files: number; documents: number; bytes: number; resources: number; documentsOffThread: number };
   resources: readonly Resource[];
   findings: Finding[];
   diagnostics: Diagnostic[];
@@ -107,15 +108,22 @@ export async function scan(inputs: readonly string[], opts: ScanOptions): Promis
   const startedAt = new Date();
   const t0 = performance.now();
   const workers = opts.workers ?? defaultWorkerCount();
-  // Per-resource built-in controls can run on the workers, right after parsing.
-  const offloaded = selectActive(opts.controls ?? BUILTIN_CONTROLS, opts.config)
-    .filter((c) => c.scope === 'resource' && findControl(c.id)?.check === c.check)
-    .map((c) => c.id);
-  const init = { config: opts.config, controls: offloaded };
+  const activeControls = selectActive(opts.controls ?? BUILTIN_CONTROLS, opts.config);
+  // Per-resource built-in controls can run on the workers, right after parsing: their scope predicate
+  // and check, which the workers look up by id, must be the built-in's (a caller may pass altered copies).
+  const offloaded = activeControls.filter((c) => {
+    const b = findControl(c.id);
+    return c.scope === 'resource' && b !== undefined && b.scope === 'resource' && b.check === c.check && b.inScope === c.inScope;
+  });
+  const init = { config: opts.config, controls: offloaded.map((c) => c.id) };
+  // The findings workers precomputed become Finding objects as each resource is read, while the
+  // workers parse on: evaluating then only takes them.
+  const active = new Map(activeControls.map((c) => [c.id, c]));
   const parallel = workers > 0 ? (): ScanPool => new ScanPool(workers, init) : undefined;
   const loaded = await loadSources(inputs, {
     defaultNamespace: opts.config.defaultNamespace,
     here: createDocumentHandler(init),
+    adopt: (r) => adoptPrecomputed(r, active),
     ...(parallel ? { parallel } : {}),
     ...opts.load,
   });
@@ -178,7 +186,7 @@ function dedupeDocuments(resources: readonly Resource[]): Resource[] {
 /** Evaluates already-loaded resources (used by `scan` and by callers that build resources themselves). */
 export function assess(
   inputs: readonly string[],
-  loaded: { resources: Resource[]; diagnostics: Diagnostic[]; files: number; documents: number; bytes: number },
+  loaded: { resources: Resource[]; diagnostics: Diagnostic[]; files: number; documents: number; bytes: number; documentsOffThread?: number },
   opts: ScanOptions,
   startedAt = new Date(),
   t0 = performance.now(),
@@ -250,7 +258,7 @@ export function assess(
     config: opts.config,
     startedAt,
     durationMs: performance.now() - t0,
-    stats: { files: loaded.files, documents: loaded.documents, bytes: loaded.bytes, resources: resources.length },
+    stats: { files: loaded.files, documents: loaded.documents, bytes: loaded.bytes, resources: resources.length, documentsOffThread: loaded.documentsOffThread ?? 0 },
     resources: inventory.resources,
     findings,
     diagnostics,
@@ -275,9 +283,20 @@ function sortFindings(findings: Finding[]): void {
   let start = 0;
   for (let i = 1; i <= findings.length; i++) {
     if (i === findings.length || findings[i].resource !== findings[start].resource) {
-      if (i - start > 1) {
+      if (i - start > 24) {
         const group = findings.slice(start, i).sort(byRank);
         for (let k = 0; k < group.length; k++) findings[start + k] = group[k];
+      } else {
+        // A resource's few findings: a stable insertion sort in place (the same order as the stable sort above).
+        for (let k = start + 1; k < i; k++) {
+          const f = findings[k];
+          let j = k - 1;
+          while (j >= start && byRank(findings[j], f) > 0) {
+            findings[j + 1] = findings[j];
+            j--;
+          }
+          findings[j + 1] = f;
+        }
       }
       start = i;
     }

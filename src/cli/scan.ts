@@ -267,7 +267,7 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
   const failed = failsAt(result, flags.failOn) || belowScore.length > 0;
   const inputErrors = result.diagnostics.some((d) => d.level === 'error');
   const toFile = flags.output !== undefined && flags.output !== '-';
-  let chunks: Iterable<string>;
+  let chunks: Iterable<string | Uint8Array>;
   switch (flags.format) {
     case 'json':
       chunks = formatJson(result, { failOn: flags.failOn, failed, ...(minScore !== undefined ? { minScore } : {}) });

@@ -26,7 +26,7 @@ export function useColor(stream: { isTTY?: boolean }): boolean {
   return stream.isTTY === true;
 }
 
-export async function writeChunks(chunks: Iterable<string>, out: Writable): Promise<void> {
+export async function writeChunks(chunks: Iterable<string | Uint8Array>, out: Writable): Promise<void> {
   for (const c of chunks) {
     if (c.length === 0) continue;
     if (!out.write(c)) await once(out, 'drain');
@@ -34,7 +34,7 @@ export async function writeChunks(chunks: Iterable<string>, out: Writable): Prom
 }
 
 /** Writes the output to a file (created or truncated) or to stdout. */
-export async function emit(chunks: Iterable<string>, file: string | undefined): Promise<void> {
+export async function emit(chunks: Iterable<string | Uint8Array>, file: string | undefined): Promise<void> {
   if (!file || file === '-') {
     await writeChunks(chunks, process.stdout);
     return;

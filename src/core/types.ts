@@ -87,12 +87,46 @@ export interface Resource {
   podSpecs?: readonly PodSpecRef[];
 }
 
-/** Findings a scan worker already computed for one resource, with their positions. */
+/**
+ * What the per-document handler (src/parallel/batch.ts, on a scan worker or the main thread) already
+ * decided about one resource with its resource-scoped controls, without looking at any other
+ * resource: which are in scope, which ran, and their findings with positions. The engine takes these
+ * instead of asking the scope predicates again and re-running the checks.
+ */
 export interface Precomputed {
-  /** Ids of the controls that were run on the resource. */
-  controls: readonly string[];
-  findings: readonly { control: string; path: string; message: string; line: number; column: number }[];
+  /** The controls `state` describes, in the handler's order (one array shared by every resource it checked). */
+  ids: readonly string[];
+  /**
+   * One character per id (see PRE_STATE). Strings are interned: resources alike share one, and the
+   * engine keeps one plan per (kind, state).
+   */
+  state: string;
+  /**
+   * Findings of the controls that ran, five entries each: id index, path, message, line, column
+   * (1-based), in the handler's order.
+   */
+  findings: readonly (number | string)[];
+  /**
+   * The same findings as Finding objects (undefined for a control that is not active), once created
+   * (see core/engine.ts adoptPrecomputed); `findings` is then emptied.
+   */
+  made?: readonly (Finding | undefined)[];
 }
+
+/** States in `Precomputed.state`. */
+export const PRE_STATE = {
+  /** In scope (or no inScope), and the check ran: its findings are in `findings`. */
+  ran: 'A',
+  /** In scope, but the check failed: the engine runs it again, and reports the failure. */
+  run: 'B',
+  /** Out of scope: neither counted nor checked. */
+  out: 'C',
+  /**
+   * Not decided: the control does not apply to the kind, or its scope predicate failed (or reached
+   * beyond the resource). The engine does all of it, as for a resource nothing was precomputed for.
+   */
+  none: 'N',
+} as const;
 
 export interface ResourceRef {
   apiVersion: string;
@@ -264,8 +298,9 @@ export interface Control {
   /** Kinds the control evaluates, or `['*']`. */
   appliesTo: readonly string[];
   /**
-   * `resource`: the check reads only its target (and the scan configuration), so it may run on a
-   * worker thread next to the parser. `inventory` (the default): it may read other resources.
+   * `resource`: the check and the scope predicate read only their target (and the scan
+   * configuration), so they may run on a worker thread next to the parser. `inventory` (the
+   * default): they may read other resources.
    */
   scope?: 'resource' | 'inventory';
   description: string;

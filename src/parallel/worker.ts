@@ -21,7 +21,13 @@ export type DocResult =
 
 export interface BatchResponse {
   id: number;
+  /**
+   * Precomputed findings carry indexes into `paths` and `messages` instead of the strings: checks
+   * build the same few paths, and many of the same messages, again and again.
+   */
   results: DocResult[];
+  paths: string[];
+  messages: string[];
   /** JSON array of the values of the results with `json: true`, in order. */
   json: string;
 }
@@ -34,6 +40,10 @@ if (parentPort && workerData) {
     const outcomes = handle(req.filename, req.docs);
     const results: DocResult[] = [];
     const values: unknown[] = [];
+    const paths: string[] = [];
+    const pathIndex = new Map<string, number>();
+    const messages: string[] = [];
+    const messageIndex = new Map<string, number>();
     for (let i = 0; i < outcomes.length; i++) {
       const o = outcomes[i];
       if (!o.ok) {
@@ -41,6 +51,27 @@ if (parentPort && workerData) {
         continue;
       }
       const precomputed = o.precomputed ? [...o.precomputed] : [];
+      for (const [, pre] of precomputed) {
+        const f = pre.findings as (number | string)[];
+        for (let k = 1; k < f.length; k += 5) {
+          const p = f[k] as string;
+          let at = pathIndex.get(p);
+          if (at === undefined) {
+            pathIndex.set(p, (at = paths.length));
+            paths.push(p);
+          }
+          f[k] = at;
+          const m = f[k + 1] as string;
+          at = messageIndex.get(m);
+          if (at === undefined) {
+            messageIndex.set(m, (at = messages.length));
+            messages.push(m);
+          }
+          f[k + 1] = at;
+        }
+        // The main thread has the same list: not sent.
+        (pre as { ids: readonly string[] | undefined }).ids = undefined;
+      }
       if (NON_FINITE.test(req.docs[i].text)) {
         results.push({ ok: true, warnings: o.warnings, json: false, value: o.value, precomputed });
       } else {
@@ -48,7 +79,7 @@ if (parentPort && workerData) {
         values.push(o.value === undefined ? null : o.value);
       }
     }
-    const res: BatchResponse = { id: req.id, results, json: JSON.stringify(values) };
+    const res: BatchResponse = { id: req.id, results, paths, messages, json: JSON.stringify(values) };
     parentPort!.postMessage(res);
   });
 }

@@ -3,7 +3,7 @@
  * when a field is removed or changes meaning; new fields may be added within a version.
  */
 import { formatVersion } from '../controls/pod-security/version.js';
-import type { Diagnostic, ExceptionRef, Finding, Mappings } from '../core/types.js';
+import type { Control, Diagnostic, ExceptionRef, Finding, Mappings, Resource } from '../core/types.js';
 import type { FrameworkResult } from '../frameworks/assess.js';
 import { daysLeft, exceptionKey, type ExceptionStatus } from '../policy/exceptions.js';
 import type { ScanResult } from '../scanner.js';
@@ -169,63 +169,196 @@ export function toJsonReport(result: ScanResult, opts: JsonReportOptions, withFi
   };
 }
 
-/** Streams the report as pretty-printed JSON, one finding at a time (outputs can be very large). */
-export function* formatJson(result: ScanResult, opts: JsonReportOptions): Generator<string> {
+/** Findings are written into chunks of this many bytes (or more, for a finding larger than that). */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * Streams the report as pretty-printed JSON, one finding at a time (outputs can be very large): the
+ * findings as UTF-8 bytes, written straight into large chunks from pieces encoded once per control,
+ * resource and path; the rest as text.
+ */
+export function* formatJson(result: ScanResult, opts: JsonReportOptions): Generator<string | Uint8Array> {
   const report = toJsonReport(result, opts, false);
   const text = JSON.stringify(report, null, 2);
   const marker = '"findings": []';
   const at = text.indexOf(marker);
   yield text.slice(0, at) + '"findings": [';
   const n = result.findings.length;
-  let batch = '';
+  const w = new ChunkWriter(CHUNK_BYTES);
   for (let i = 0; i < n; i++) {
-    batch += (i === 0 ? '\n' : ',\n') + prettyFinding(result.findings[i]);
-    if (batch.length > 65536) {
-      yield batch;
-      batch = '';
-    }
+    const full = w.reserve(i === 0, result.findings[i]);
+    if (full !== undefined) yield full;
   }
-  yield batch + (n > 0 ? '\n  ]' : ']') + text.slice(at + marker.length) + '\n';
+  const last = w.take();
+  if (last !== undefined) yield last;
+  yield (n > 0 ? '\n  ]' : ']') + text.slice(at + marker.length) + '\n';
+}
+
+const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
+const SEP_FIRST = utf8('\n');
+const SEP = utf8(',\n');
+const COLUMN = utf8(',\n        "column": ');
+/** `COLUMN` and the column, for the columns most findings have. */
+const COLUMNS: readonly Buffer[] = Array.from({ length: 128 }, (_, n) => utf8(`,\n        "column": ${n}`));
+
+const controlBytes = new WeakMap<object, { first: Buffer; next: Buffer }>();
+const resourceBytes = new WeakMap<object, { res: Buffer; tail: Buffer }>();
+/** `"path": …` as UTF-8 JSON text, by path: checks build the same few hundred paths for every resource. */
+const pathBytes = new Map<string, Buffer>();
+
+/**
+ * Writes findings as `prettyFinding` renders them, straight into a byte buffer: the pieces that
+ * repeat are encoded once, so a finding costs its message and two numbers.
+ */
+class ChunkWriter {
+  private buf: Buffer;
+  private off = 0;
+  private lastResource: Resource | undefined;
+  private lastPieces: { res: Buffer; tail: Buffer } | undefined;
+
+  constructor(private readonly size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  /** Appends a finding (the first of the list, or after a comma); returns the previous chunk when it had to start a new one. */
+  reserve(first: boolean, f: Finding): Buffer | undefined {
+    if (f.status !== 'fail' || f.exception !== undefined) {
+      // Rare (excepted findings): the text renderer.
+      const sep = first ? SEP_FIRST : SEP;
+      const s = prettyFinding(f);
+      const full = this.room(sep.length + s.length * 3);
+      this.put(sep);
+      this.off += this.buf.write(s, this.off, 'utf8');
+      return full;
+    }
+    let cp = controlBytes.get(f.control);
+    if (cp === undefined) {
+      const head = `${controlHead(f.control)}"fail",\n      "message": `;
+      controlBytes.set(f.control, (cp = { first: utf8(`\n${head}`), next: utf8(`,\n${head}`) }));
+    }
+    const c = first ? cp.first : cp.next;
+    const r = f.resource;
+    // A resource's findings come one after another: its pieces are usually the last ones used.
+    let rp = r === this.lastResource ? this.lastPieces : resourceBytes.get(r);
+    if (rp === undefined) {
+      const t = resourceText(r);
+      rp = { res: utf8(t.res), tail: utf8(`${t.tail}\n    }`) };
+      resourceBytes.set(r, rp);
+    }
+    this.lastResource = r;
+    this.lastPieces = rp;
+    let p = pathBytes.get(f.path);
+    if (p === undefined) {
+      p = utf8(pathText(f.path));
+      if (pathBytes.size < 100_000) pathBytes.set(f.path, p);
+    }
+    const message = JSON.stringify(f.message);
+    const full = this.room(c.length + message.length * 3 + p.length + rp.res.length + COLUMN.length + rp.tail.length + 64);
+    this.put(c);
+    this.off += this.buf.write(message, this.off, 'utf8');
+    this.put(p);
+    this.put(rp.res);
+    this.int(f.position?.line ?? r.origin.line);
+    const column = f.position?.column ?? 1;
+    if (Number.isInteger(column) && column >= 0 && column < COLUMNS.length) this.put(COLUMNS[column]);
+    else {
+      this.put(COLUMN);
+      this.int(column);
+    }
+    this.put(rp.tail);
+    return full;
+  }
+
+  /** The bytes written so far, if any. */
+  take(): Buffer | undefined {
+    if (this.off === 0) return undefined;
+    const out = this.buf.subarray(0, this.off);
+    this.buf = Buffer.allocUnsafe(this.size);
+    this.off = 0;
+    return out;
+  }
+
+  private room(bytes: number): Buffer | undefined {
+    if (this.off + bytes <= this.buf.length) return undefined;
+    const full = this.take();
+    if (bytes > this.buf.length) this.buf = Buffer.allocUnsafe(bytes);
+    return full;
+  }
+
+  private put(b: Buffer): void {
+    this.buf.set(b, this.off);
+    this.off += b.length;
+  }
+
+  /** A number as `${n}` spells it. */
+  private int(n: number): void {
+    if (Number.isInteger(n) && n >= 0 && n < 1e9) {
+      if (n < 10) {
+        this.buf[this.off++] = 48 + n;
+        return;
+      }
+      const s = String(n);
+      for (let i = 0; i < s.length; i++) this.buf[this.off + i] = s.charCodeAt(i);
+      this.off += s.length;
+      return;
+    }
+    this.off += this.buf.write(String(n), this.off, 'utf8');
+  }
 }
 
 function indent(s: string, pad: string): string {
   return s.replace(/\n/g, '\n' + pad);
 }
 
-const controlPart = new WeakMap<object, { head: string; tail: string }>();
-const resourcePart = new WeakMap<object, { res: string; file: string; tail: string }>();
+const controlPart = new WeakMap<object, { head: string; fail: string }>();
+/** `"path": …` as JSON text, by path: checks build the same few hundred paths for every resource. */
+const pathPart = new Map<string, string>();
+const resourcePart = new WeakMap<object, { res: string; tail: string; end: string }>();
+
+/** A finding's text up to its status. */
+function controlHead(ctl: Control): string {
+  return `    {\n      "controlId": ${JSON.stringify(ctl.id)},\n      "title": ${JSON.stringify(ctl.title)},\n      "severity": ${JSON.stringify(ctl.severity)},\n      "family": ${JSON.stringify(ctl.family)},\n      "status": `;
+}
+
+/** From after the path to the finding's line (`res`), and from after its column to the end of the location (`tail`). */
+function resourceText(r: Resource): { res: string; tail: string } {
+  const o = r.origin;
+  let tail = `,\n        "document": ${o.doc},\n        "resourceLine": ${o.line}`;
+  if (o.stream) tail += `,\n        "stream": {\n          "file": ${JSON.stringify(o.stream.file)},\n          "line": ${o.stream.line}\n        }`;
+  if (o.sourcePath) tail += `,\n        "sourcePath": ${JSON.stringify(o.sourcePath)}`;
+  tail += '\n      }';
+  const res = indent(JSON.stringify({ apiVersion: r.apiVersion, kind: r.kind, ...(r.namespace !== undefined ? { namespace: r.namespace } : {}), name: r.name }, null, 2), '      ');
+  return { res: `,\n      "resource": ${res},\n      "location": {\n        "file": ${JSON.stringify(o.file)},\n        "line": `, tail };
+}
+
+function pathText(path: string): string {
+  return `,\n      "path": ${JSON.stringify(path)}`;
+}
 
 /**
  * The same text as `JSON.stringify(findingToJson(f), null, 2)` indented by four spaces, built from
- * pieces cached per control and per resource: reports can hold hundreds of thousands of findings.
+ * pieces cached per control, per resource and per path: reports can hold millions of findings.
  */
 function prettyFinding(f: Finding): string {
   let c = controlPart.get(f.control);
   if (!c) {
-    const ctl = f.control;
-    c = {
-      head: `    {\n      "controlId": ${JSON.stringify(ctl.id)},\n      "title": ${JSON.stringify(ctl.title)},\n      "severity": ${JSON.stringify(ctl.severity)},\n      "family": ${JSON.stringify(ctl.family)},\n      "status": `,
-      tail: '\n    }',
-    };
+    const head = controlHead(f.control);
+    c = { head, fail: `${head}"fail",\n      "message": ` };
     controlPart.set(f.control, c);
   }
   const r = f.resource;
-  const o = r.origin;
   let rp = resourcePart.get(r);
   if (rp === undefined) {
-    // Everything of the resource and its location but the finding's own line and column.
-    let tail = `,\n        "document": ${o.doc},\n        "resourceLine": ${o.line}`;
-    if (o.stream) tail += `,\n        "stream": {\n          "file": ${JSON.stringify(o.stream.file)},\n          "line": ${o.stream.line}\n        }`;
-    if (o.sourcePath) tail += `,\n        "sourcePath": ${JSON.stringify(o.sourcePath)}`;
-    rp = {
-      res: indent(JSON.stringify({ apiVersion: r.apiVersion, kind: r.kind, ...(r.namespace !== undefined ? { namespace: r.namespace } : {}), name: r.name }, null, 2), '      '),
-      file: `{\n        "file": ${JSON.stringify(o.file)},\n        "line": `,
-      tail: tail + '\n      }',
-    };
+    const t = resourceText(r);
+    rp = { res: t.res, tail: t.tail, end: `${t.tail}\n    }` };
     resourcePart.set(r, rp);
   }
-  const res = rp.res;
-  const loc = `${rp.file}${f.position?.line ?? o.line},\n        "column": ${f.position?.column ?? 1}${rp.tail}`;
-  const exc = f.exception ? `,\n      "exception": ${indent(JSON.stringify(refToJson(f.exception), null, 2), '      ')}` : '';
-  return `${c.head}${JSON.stringify(f.status)},\n      "message": ${JSON.stringify(f.message)},\n      "path": ${JSON.stringify(f.path)},\n      "resource": ${res},\n      "location": ${loc}${exc}${c.tail}`;
+  let path = pathPart.get(f.path);
+  if (path === undefined) {
+    path = pathText(f.path);
+    if (pathPart.size < 100_000) pathPart.set(f.path, path);
+  }
+  const head = f.status === 'fail' ? c.fail : `${c.head}${JSON.stringify(f.status)},\n      "message": `;
+  const end = f.exception ? `${rp.tail},\n      "exception": ${indent(JSON.stringify(refToJson(f.exception), null, 2), '      ')}\n    }` : rp.end;
+  return `${head}${JSON.stringify(f.message)}${path}${rp.res}${f.position?.line ?? r.origin.line},\n        "column": ${f.position?.column ?? 1}${end}`;
 }

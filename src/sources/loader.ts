@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { CLUSTER_SCOPED_KINDS } from '../core/kinds.js';
 import { isObject, resourceName } from '../core/inventory.js';
-import type { Diagnostic, DocumentLocator, JsonObject, ObjectMeta, Origin, Precomputed, Resource } from '../core/types.js';
+import type { Diagnostic, DocumentLocator, JsonObject, Locator, ObjectMeta, Origin, Position, Precomputed, Resource } from '../core/types.js';
 import { classifyDocument, docGeometry } from './classify.js';
 import { createLocator } from './locate.js';
 import { invalidUtf8Offsets, readText } from './reader.js';
@@ -45,9 +45,16 @@ export type ProcessedOutcome = ParseOutcome & { precomputed?: Map<number, Precom
  * per-resource controls). The loader still handles every outcome on the main thread, in order.
  */
 export interface BatchProcessor {
-  /** How many batches the processor takes for every one the main thread parses itself. */
+  /** How many batches the processor takes for every one the main thread parses itself (when it cannot `helpOut`). */
   readonly share: number;
   process(file: string, docs: readonly { text: string; lineBase: number; docNo: number }[]): Promise<ProcessedOutcome[]>;
+  /**
+   * Processes, on this thread and with `here`, one batch that no worker has started yet (completing
+   * its promise); false when there is none. The loader calls it instead of waiting idle.
+   */
+  helpOut?(here: NonNullable<LoadOptions['here']>): boolean;
+  /** Documents that worker threads processed so far (not those the main thread took back). */
+  readonly documentsOffThread?: number;
   close(): Promise<void>;
 }
 
@@ -63,6 +70,13 @@ export interface LoadOptions {
   here?: (file: string, docs: readonly { text: string; lineBase: number; docNo: number }[]) => ProcessedOutcome[];
   /** Creates the off-thread processor once the input turns out to be large. */
   parallel?: () => BatchProcessor | undefined;
+  /**
+   * Called with every resource as soon as it is read, while later input is still being parsed (on
+   * several cores): work done here is off the evaluation's critical path. Its namespace may still
+   * change (a CustomResourceDefinition later in the input can make its kind cluster-scoped), and then
+   * its `precomputed` is dropped.
+   */
+  adopt?: (r: Resource) => void;
 }
 
 export interface LoadProgress {
@@ -77,18 +91,18 @@ export interface LoadResult {
   files: number;
   documents: number;
   bytes: number;
-}
-
-interface PendingResource {
-  object: JsonObject;
-  apiVersion: string;
-  kind: string;
-  origin: Origin;
-  precomputed?: Precomputed;
+  /**
+   * How many of the documents worker threads processed and returned: 0 for a small input, without
+   * workers, or when they could not start. How many exactly varies from run to run (the main thread
+   * takes the batches no worker has started); nothing that depends on it does.
+   */
+  documentsOffThread: number;
 }
 
 interface LoadState {
-  pending: PendingResource[];
+  pending: Resource[];
+  defaultNamespace: string;
+  adopt: ((r: Resource) => void) | undefined;
   diagnostics: Diagnostic[];
   files: number;
   documents: number;
@@ -108,6 +122,8 @@ interface LoadState {
 export async function loadSources(inputs: readonly string[], opts: LoadOptions = {}): Promise<LoadResult> {
   const state: LoadState = {
     pending: [],
+    defaultNamespace: opts.defaultNamespace ?? 'default',
+    adopt: opts.adopt,
     diagnostics: [],
     files: 0,
     documents: 0,
@@ -126,8 +142,9 @@ export async function loadSources(inputs: readonly string[], opts: LoadOptions =
   } finally {
     await state.processor?.close();
   }
-  const resources = finalize(state.pending, opts.defaultNamespace ?? 'default');
-  return { resources, diagnostics: state.diagnostics, files: state.files, documents: state.documents, bytes: state.bytes };
+  const resources = finalize(state.pending, state.defaultNamespace);
+  const documentsOffThread = state.processor?.documentsOffThread ?? 0;
+  return { resources, diagnostics: state.diagnostics, files: state.files, documents: state.documents, bytes: state.bytes, documentsOffThread };
 }
 
 async function loadInputs(state: LoadState, inputs: readonly string[], opts: LoadOptions): Promise<void> {
@@ -150,10 +167,21 @@ async function loadInputs(state: LoadState, inputs: readonly string[], opts: Loa
       }
       for (const f of files) await loadFile(state, f);
     } else {
+      // A large file: start the workers now, so they are ready when its first batches are.
+      if (st.size > PARALLEL_THRESHOLD_CHARS && path.extname(input).toLowerCase() !== '.json') startParallel(state);
       await loadFile(state, input);
     }
   }
 }
+
+function startParallel(state: LoadState): void {
+  if (state.processor || !state.parallel) return;
+  state.processor = state.parallel();
+  state.parallel = undefined;
+}
+
+/** Lets queued work (worker messages, I/O) run. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function errMessage(e: unknown): string {
   if (e && typeof e === 'object' && 'code' in e && (e as { code: string }).code === 'ENOENT') return 'no such file or directory';
@@ -237,7 +265,7 @@ const EMPTY_OUTCOME: ProcessedOutcome = { ok: true, value: null, warnings: [] };
 async function loadYaml(state: LoadState, stream: AsyncIterable<unknown>, file: string): Promise<void> {
   // Documents are parsed in batches — partly off the main thread once the input is large — and
   // handled in stream order as their batches complete.
-  const queue: Array<{ docs: RawDocument[]; outcomes: Promise<ProcessedOutcome[]> | ProcessedOutcome[] }> = [];
+  const queue: Array<{ docs: RawDocument[]; outcomes: Promise<ProcessedOutcome[]> | ProcessedOutcome[]; done: boolean }> = [];
   let batch: RawDocument[] = [];
   let batchChars = 0;
   let batchNo = 0;
@@ -249,18 +277,30 @@ async function loadYaml(state: LoadState, stream: AsyncIterable<unknown>, file: 
     const docs = batch;
     batch = [];
     batchChars = 0;
-    if (!state.processor && state.parallel && state.seenChars > PARALLEL_THRESHOLD_CHARS) {
-      state.processor = state.parallel();
-      state.parallel = undefined;
-    }
+    if (state.seenChars > PARALLEL_THRESHOLD_CHARS) startParallel(state);
     const p = state.processor;
-    // The main thread takes a share of the batches too, so no core sits idle.
-    const onMain = !p || batchNo++ % (p.share + 1) === p.share;
-    queue.push({ docs, outcomes: onMain ? state.here(file, batchDocs(docs)) : p.process(file, batchDocs(docs)) });
+    // The main thread takes a share of the batches too, so no core sits idle: those no worker has
+    // started when it would otherwise wait (or, for a processor that cannot hand them back, a fixed share).
+    const onMain = !p || (p.helpOut === undefined && batchNo++ % (p.share + 1) === p.share);
+    if (onMain) {
+      queue.push({ docs, outcomes: state.here(file, batchDocs(docs)), done: true });
+      return;
+    }
+    const entry = { docs, outcomes: p.process(file, batchDocs(docs)), done: false };
+    void entry.outcomes.then(
+      () => (entry.done = true),
+      () => (entry.done = true),
+    );
+    queue.push(entry);
   };
   const drain = async (keep: number): Promise<void> => {
     while (queue.length > keep) {
-      const head = queue.shift()!;
+      const head = queue[0];
+      const p = state.processor;
+      if (!head.done && p?.helpOut !== undefined) {
+        while (!head.done && p.helpOut(state.here)) await nextTurn();
+      }
+      queue.shift();
       const outcomes = await head.outcomes;
       for (let i = 0; i < head.docs.length; i++) handleYamlDocument(state, head.docs[i], file, outcomes[i]);
     }
@@ -347,9 +387,7 @@ function handleYamlDocument(state: LoadState, d: RawDocument, file: string, pars
     line: d.firstContentLine - d.startLine + geo.lineBase,
     ...(geo.helmSource ? { stream: { file, line: d.firstContentLine } } : {}),
   };
-  let locator: DocumentLocator | undefined;
-  const getLocator = (): DocumentLocator => (locator ??= createLocator(d.text, geo.lineBase, 'yaml'));
-  addDocument(state, parsed.value, origin, getLocator, { file, line: d.firstContentLine }, parsed.precomputed);
+  addDocument(state, parsed.value, origin, new DocumentText(d.text, geo.lineBase, 'yaml'), { file, line: d.firstContentLine }, parsed.precomputed);
 }
 
 async function loadJson(state: LoadState, stream: AsyncIterable<Buffer>, file: string, strictJson: boolean): Promise<void> {
@@ -402,9 +440,7 @@ async function loadJson(state: LoadState, stream: AsyncIterable<Buffer>, file: s
     return;
   }
   const origin: Origin = { file, doc: 0, line: 1 };
-  let locator: DocumentLocator | undefined;
-  const getLocator = (): DocumentLocator => (locator ??= createLocator(text, 1, 'json'));
-  addDocument(state, value, origin, getLocator, { file, line: 1 });
+  addDocument(state, value, origin, new DocumentText(text, 1, 'json'), { file, line: 1 });
 }
 
 /** Turns one parsed document into resources (flattening Lists) or diagnostics. */
@@ -412,7 +448,7 @@ function addDocument(
   state: LoadState,
   value: unknown,
   origin: Origin,
-  getLocator: () => DocumentLocator,
+  text: DocumentText,
   physical: { file: string; line: number },
   precomputed?: Map<number, Precomputed>,
 ): void {
@@ -421,13 +457,13 @@ function addDocument(
     for (const p of c.problems) state.diagnostics.push({ level: p.level, code: p.code, file: physical.file, line: physical.line, message: p.message });
     for (const item of c.items) {
       const pre = precomputed?.get(-1);
-      state.pending.push({ object: item.object, apiVersion: item.apiVersion, kind: item.kind, origin: { ...origin, locator: lazyLocator(getLocator, '') }, ...(pre ? { precomputed: pre } : {}) });
+      addResource(state, item.object, item.apiVersion, item.kind, { ...origin, locator: text }, pre);
     }
     return;
   }
   // One pass over the document finds every item's first line.
   const indexes = [...c.items.map((i) => i.itemIndex), ...c.problems.filter((p) => p.itemIndex !== undefined).map((p) => p.itemIndex!)];
-  const positions = indexes.length > 0 ? getLocator().locate(indexes.map((i) => `items[${i}]`)) : [];
+  const positions = indexes.length > 0 ? text.locate(indexes.map((i) => `items[${i}]`)) : [];
   const lineOf = new Map(indexes.map((i, k) => [i, positions[k]?.line ?? origin.line]));
   for (const p of c.problems) {
     state.diagnostics.push({ level: p.level, code: p.code, file: origin.stream?.file ?? origin.file, line: p.itemIndex !== undefined ? lineOf.get(p.itemIndex)! : physical.line, message: p.message });
@@ -435,53 +471,77 @@ function addDocument(
   for (const item of c.items) {
     const itemPath = `items[${item.itemIndex}]`;
     const pre = precomputed?.get(item.itemIndex);
-    state.pending.push({
-      object: item.object,
-      apiVersion: item.apiVersion,
-      kind: item.kind,
-      origin: { ...origin, line: lineOf.get(item.itemIndex)!, itemPath, locator: lazyLocator(getLocator, itemPath) },
-      ...(pre ? { precomputed: pre } : {}),
-    });
+    addResource(state, item.object, item.apiVersion, item.kind, { ...origin, line: lineOf.get(item.itemIndex)!, itemPath, locator: { doc: text, prefix: itemPath } }, pre);
   }
 }
 
-/** A Locator whose document scanner is only created when a finding first needs a position. */
-function lazyLocator(getLocator: () => DocumentLocator, prefix: string): NonNullable<Origin['locator']> {
-  let doc: DocumentLocator | undefined;
-  return {
-    prefix,
-    get doc(): DocumentLocator {
-      return (doc ??= getLocator());
-    },
-  };
+/**
+ * A document's text, scanned for positions only when a finding first needs one. For a document that
+ * is one resource it is also that resource's Locator (one object per document, nothing more).
+ */
+class DocumentText implements DocumentLocator, Locator {
+  readonly prefix = '';
+  constructor(
+    private readonly text: string,
+    private readonly lineBase: number,
+    private readonly format: 'yaml' | 'json',
+  ) {}
+  get doc(): DocumentLocator {
+    return this;
+  }
+  locate(paths: readonly string[]): Position[] {
+    return createLocator(this.text, this.lineBase, this.format).locate(paths);
+  }
 }
 
 const KUSTOMIZE_ORIGIN = 'config.kubernetes.io/origin';
 
-/** Resolves names and namespaces once every document is known (CRDs in the input decide custom kinds' scope). */
-function finalize(pending: PendingResource[], defaultNamespace: string): Resource[] {
+/** A resource as read, with the namespace its kind has unless a CRD in the input says otherwise (see finalize). */
+function addResource(state: LoadState, object: JsonObject, apiVersion: string, kind: string, origin: Origin, precomputed: Precomputed | undefined): void {
+  const metadata: ObjectMeta = isObject(object.metadata) ? (object.metadata as ObjectMeta) : {};
+  const ann = metadata.annotations;
+  if (isObject(ann) && typeof ann[KUSTOMIZE_ORIGIN] === 'string') {
+    const m = /(?:^|\n)\s*path:\s*(\S+)/.exec(ann[KUSTOMIZE_ORIGIN] as string);
+    if (m) origin.sourcePath = m[1];
+  }
+  // All fields present from the start: one object shape for every resource.
+  const r: Resource = {
+    apiVersion,
+    kind,
+    name: resourceName(metadata),
+    namespace: namespaceOf(metadata, CLUSTER_SCOPED_KINDS.has(kind), state.defaultNamespace),
+    metadata,
+    object,
+    origin,
+    precomputed,
+    podSpecs: undefined,
+  };
+  state.pending.push(r);
+  state.adopt?.(r);
+}
+
+function namespaceOf(metadata: ObjectMeta, clusterScoped: boolean, defaultNamespace: string): string | undefined {
+  return clusterScoped ? undefined : typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : defaultNamespace;
+}
+
+/** Settles namespaces once every document is known: CRDs in the input decide custom kinds' scope. */
+function finalize(resources: Resource[], defaultNamespace: string): Resource[] {
   const clusterCustomKinds = new Set<string>();
   const namespacedCustomKinds = new Set<string>();
-  for (const p of pending) {
-    if (p.kind !== 'CustomResourceDefinition') continue;
-    const spec = p.object.spec;
+  for (const r of resources) {
+    if (r.kind !== 'CustomResourceDefinition') continue;
+    const spec = r.object.spec;
     if (!isObject(spec) || !isObject(spec.names) || typeof spec.names.kind !== 'string') continue;
     (spec.scope === 'Cluster' ? clusterCustomKinds : namespacedCustomKinds).add(spec.names.kind);
   }
-  const out: Resource[] = [];
-  for (const p of pending) {
-    const metadata: ObjectMeta = isObject(p.object.metadata) ? (p.object.metadata as ObjectMeta) : {};
-    const name = resourceName(metadata);
-    const clusterScoped = (CLUSTER_SCOPED_KINDS.has(p.kind) && !namespacedCustomKinds.has(p.kind)) || clusterCustomKinds.has(p.kind);
-    const namespace = clusterScoped ? undefined : typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : defaultNamespace;
-    const origin = p.origin;
-    const ann = metadata.annotations;
-    if (isObject(ann) && typeof ann[KUSTOMIZE_ORIGIN] === 'string') {
-      const m = /(?:^|\n)\s*path:\s*(\S+)/.exec(ann[KUSTOMIZE_ORIGIN] as string);
-      if (m) origin.sourcePath = m[1];
-    }
-    // All fields present from the start: one object shape for every resource.
-    out.push({ apiVersion: p.apiVersion, kind: p.kind, name, namespace, metadata, object: p.object, origin, precomputed: p.precomputed, podSpecs: undefined });
+  if (clusterCustomKinds.size === 0 && namespacedCustomKinds.size === 0) return resources;
+  for (const r of resources) {
+    if (!clusterCustomKinds.has(r.kind) && !namespacedCustomKinds.has(r.kind)) continue;
+    const builtin = CLUSTER_SCOPED_KINDS.has(r.kind);
+    const clusterScoped = (builtin && !namespacedCustomKinds.has(r.kind)) || clusterCustomKinds.has(r.kind);
+    r.namespace = namespaceOf(r.metadata, clusterScoped, defaultNamespace);
+    // What was precomputed assumed the kind's built-in scope: a CRD that says otherwise voids it.
+    if (clusterScoped !== builtin) r.precomputed = undefined;
   }
-  return out;
+  return resources;
 }

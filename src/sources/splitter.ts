@@ -4,8 +4,9 @@
  * (and reported) without being held in memory.
  *
  * Document boundaries are lines beginning with `---` or `...` (YAML's document markers, which the
- * spec forbids inside any scalar at column 0). The marker is blanked out in the document text so that
- * columns stay exact and line numbers stay relative to the marker line.
+ * spec forbids inside any scalar at column 0). The document text starts on the marker line, with the
+ * marker blanked out (or, for a marker alone on its line, just after it), so that columns stay exact
+ * and line numbers stay relative to the marker line.
  */
 
 export interface RawDocument {
@@ -107,11 +108,16 @@ export class DocumentSplitter {
       // The new document starts on the marker line, with the marker blanked.
       this.docStartLine = this.line;
       const keepMarker = this.pendingDirectives !== undefined && m[0] === '---';
-      if (!keepMarker) {
-        this.appendString('   ');
+      if (keepMarker) {
+        pos = at;
+      } else if (block.charCodeAt(at + 3) === 10 /* \n */) {
+        // A marker alone on its line: the document starts at the end of that line, so that its text
+        // is a slice of what was read rather than a copy (same lines, and nothing on the first).
+        this.chars += 3;
         pos = at + 3;
       } else {
-        pos = at;
+        this.appendString('   ');
+        pos = at + 3;
       }
       SEPARATOR.lastIndex = at + 3;
     }
@@ -161,7 +167,7 @@ export class DocumentSplitter {
     if (this.oversized) {
       this.emit({ index: this.index++, text: '', startLine, firstContentLine: startLine, oversizedChars: this.chars, ...(invalid !== undefined ? { invalidUtf8Line: invalid } : {}) });
     } else {
-      let text = this.parts.join('');
+      let text = this.parts.length === 1 ? this.parts[0] : this.parts.join('');
       let start = startLine;
       if (this.pendingDirectives) {
         text = this.pendingDirectives.text + text;

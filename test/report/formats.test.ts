@@ -22,7 +22,7 @@ async function scanExamples(extra: string[] = [], collectEvaluations = false): P
   return scan(['examples/', ...extra], { config: CONFIG, collectEvaluations });
 }
 
-const joined = (it: Iterable<string>): string => [...it].join('');
+const joined = (it: Iterable<string | Uint8Array>): string => [...it].map((c) => (typeof c === 'string' ? c : Buffer.from(c).toString('utf8'))).join('');
 
 describe('SARIF', () => {
   test('validates against the official SARIF 2.1.0 schema', async () => {

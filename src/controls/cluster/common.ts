@@ -5,7 +5,7 @@
  */
 import type { CheckContext, Control, Resource, Violation } from '../../core/types.js';
 import { NONE, who, workloadControl, type ControlMeta } from '../helpers.js';
-import { componentsOf, type ComponentName, type ComponentRef } from './components.js';
+import { allComponents, componentsOf, type ComponentName, type ComponentRef } from './components.js';
 import { parseBool, type FlagOccurrence } from './flags.js';
 
 export const FAMILY = 'cluster';
@@ -55,7 +55,14 @@ export function componentControl(meta: ClusterMeta, component: ComponentName, ch
     return comps.flatMap((comp) => check(comp, ctx, r));
   });
   // Only workloads that run the component are judged: an application Deployment says nothing about the API server.
-  return { ...control, inScope: (r, ctx) => ctx.inventory.podSpecsOf(r).some((ref) => componentsOf(ref, component).length > 0) };
+  return {
+    ...control,
+    inScope: (r, ctx) => {
+      // Called for every workload by every component control: no closure, no filtered copy.
+      for (const ref of ctx.inventory.podSpecsOf(r)) for (const x of allComponents(ref)) if (x.name === component) return true;
+      return false;
+    },
+  };
 }
 
 /**

@@ -19,7 +19,7 @@
  * line once.
  */
 import { asArray, asObject, asString, containersOf, isObject, type ContainerRef } from '../../core/podspec.js';
-import type { JsonObject, PodSpecRef } from '../../core/types.js';
+import type { PodSpecRef } from '../../core/types.js';
 import { cpath } from '../helpers.js';
 import { findProgram, flagsOf, type ArgElement, type FlagSyntax, type ParsedFlags } from './flags.js';
 
@@ -132,11 +132,14 @@ function longRunning(c: ContainerRef): boolean {
   return c.kind === 'containers' || (c.kind === 'initContainers' && c.container.restartPolicy === 'Always');
 }
 
-const cache = new WeakMap<JsonObject, ComponentRef[]>();
+// Cached on the pod spec itself, not in a WeakMap: the thirty-odd cluster controls ask about every
+// workload, and a WeakMap entry per pod spec (an ephemeron) is work for every young-generation GC.
+const COMPONENTS = Symbol('components');
+type WithComponents = PodSpecRef & { [COMPONENTS]?: ComponentRef[] };
 
 /** Every component in a pod spec (usually none, or one). */
 export function allComponents(ref: PodSpecRef): ComponentRef[] {
-  let found = cache.get(ref.spec);
+  let found = (ref as WithComponents)[COMPONENTS];
   if (found !== undefined) return found;
   found = [];
   const containers = containersOf(ref).filter(longRunning);
@@ -158,7 +161,7 @@ export function allComponents(ref: PodSpecRef): ComponentRef[] {
       found.push({ name: labelled, c, ref, flags: flagsOf({ program: labelled, elems, start }, BOOLEANS[labelled]), via: 'label', env: envOf(c) });
     }
   }
-  cache.set(ref.spec, found);
+  (ref as WithComponents)[COMPONENTS] = found;
   return found;
 }
 

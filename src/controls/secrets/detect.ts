@@ -225,6 +225,21 @@ function tokensOf(name: string): string[] {
  * `password_file`, `secretName`, `token_url`, `checksum/secret` or `existingSecret`.
  */
 export function credentialClassOf(name: string): CredentialClass | undefined {
+  // A pure function of the name, asked for every env var and data key of every resource: the same
+  // few hundred names (LOG_LEVEL, PORT, …) recur across a cluster, and tokenising them is regex work.
+  let cls = nameClasses.get(name);
+  if (cls === undefined) {
+    cls = classOfName(name) ?? null;
+    // Bounded: names come from the input.
+    if (nameClasses.size >= 20_000) nameClasses.clear();
+    nameClasses.set(name, cls);
+  }
+  return cls ?? undefined;
+}
+
+const nameClasses = new Map<string, CredentialClass | null>();
+
+function classOfName(name: string): CredentialClass | undefined {
   const all = tokensOf(name);
   if (all.length === 0) return undefined;
   for (const t of all) if (EXCLUDE_TOKENS.has(t)) return undefined;
