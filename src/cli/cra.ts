@@ -33,7 +33,6 @@ import { ProductErrors, readProduct, type Product } from '../cra/product.js';
 import { CaseRepository } from '../cra/repository.js';
 import { applyTriage, parseVex, suggestTriage, toCsafVex, toCycloneDxVex, toOpenVex } from '../cra/vex.js';
 import { appendEvidence, defaultKeyPath, loadOrCreateKey, type AppendOptions } from '../store/evidence.js';
-import { openStore, resolveStoreUrl } from '../store/index.js';
 import { StoreConflictError, type Store } from '../store/types.js';
 import { mergeLayers } from '../supply/sbom/merge.js';
 import type { Sbom } from '../supply/sbom/model.js';
@@ -45,6 +44,7 @@ import { matchTargets } from '../supply/vuln/targets.js';
 import { defaultExceptionPolicy } from '../config/defaults.js';
 import { scan, type ScanResult } from '../scanner.js';
 import { currentTime, podSecurityOf, readFileConfig } from './scan.js';
+import { withCliStore } from './history.js';
 import { emit, EXIT_FINDINGS, EXIT_OK, UsageError } from './util.js';
 
 const STORE_HELP = 'the store: a SQLite file or sqlite:FILE, or postgres://… (default: $KUBECOMPLY_STORE, else kubecomply.db in the data directory)';
@@ -61,18 +61,7 @@ function withStoreOptions(c: Command): Command {
 }
 
 async function withRepo<T>(flags: StoreFlags, fn: (repo: CaseRepository, store: Store, evidence: AppendOptions) => Promise<T>): Promise<T> {
-  try {
-    resolveStoreUrl(flags.store);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  let store: Store;
-  try {
-    store = await openStore(flags.store);
-  } catch (e) {
-    throw new UsageError(`cannot open the store: ${(e as Error).message.replace(/:[^:@/]*@/, ':***@')}`);
-  }
-  try {
+  return withCliStore(flags.store, async (store) => {
     const keyFile = flags.key ?? defaultKeyPath(flags.store);
     let key;
     try {
@@ -83,14 +72,14 @@ async function withRepo<T>(flags: StoreFlags, fn: (repo: CaseRepository, store: 
     const now = currentTime();
     const evidence: AppendOptions = { key, now: () => now };
     const repo = new CaseRepository(store, evidence);
-    return await fn(repo, store, evidence);
-  } catch (e) {
-    if (e instanceof CaseError) throw new UsageError(e.message);
-    if (e instanceof StoreConflictError) throw new UsageError(e.message, 'another process changed the case at the same time; run the command again');
-    throw e;
-  } finally {
-    await store.close();
-  }
+    try {
+      return await fn(repo, store, evidence);
+    } catch (e) {
+      if (e instanceof CaseError) throw new UsageError(e.message);
+      if (e instanceof StoreConflictError) throw new UsageError(e.message, 'another process changed the case at the same time; run the command again');
+      throw e;
+    }
+  });
 }
 
 async function loadProduct(file: string | undefined): Promise<Product> {

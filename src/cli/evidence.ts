@@ -14,8 +14,8 @@ import {
   verifyEvidence,
   type VerifyResult,
 } from '../store/evidence.js';
-import { openStore, resolveStoreUrl } from '../store/index.js';
 import type { ChainHead, EvidenceRecord, Store } from '../store/types.js';
+import { withCliStore } from './history.js';
 import { emit, EXIT_FINDINGS, EXIT_OK, UsageError } from './util.js';
 
 const FORMATS = ['table', 'json'] as const;
@@ -33,25 +33,8 @@ function storeOptions(c: Command): Command {
   return c.option('--store <url>', STORE_HELP).option('--key <file>', KEY_HELP);
 }
 
-async function withStore<T>(flags: StoreFlags, fn: (s: Store) => Promise<T>): Promise<T> {
-  let target: string;
-  try {
-    const t = resolveStoreUrl(flags.store);
-    target = t.backend === 'sqlite' ? t.file : flags.store ?? '';
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  let store: Store;
-  try {
-    store = await openStore(flags.store);
-  } catch (e) {
-    throw new UsageError(`cannot open the store ${target.replace(/:[^:@/]*@/, ':***@')}: ${(e as Error).message}`);
-  }
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
+function withStore<T>(flags: StoreFlags, fn: (s: Store) => Promise<T>): Promise<T> {
+  return withCliStore(flags.store, fn);
 }
 
 const keyPath = (flags: StoreFlags): string => flags.key ?? defaultKeyPath(flags.store);
