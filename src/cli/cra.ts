@@ -165,7 +165,7 @@ function classifyCmd(): Command {
           c.suggested.class + (c.suggested.uncertain ? ' (uncertain)' : ''),
           c.suggested.entry ? `Annex ${c.suggested.entry.annex} ${c.suggested.entry.point}` : '-',
           c.override ? `${c.override.class}: ${c.override.reason}${c.override.lowers ? ' (LOWERS the suggested class)' : ''}` : '-',
-          `${c.route.class}: not stated in regulations.md (UNCERTAIN, see below)`,
+          c.route.thirdParty === 'no' ? 'self-assessment' : c.route.thirdParty === 'yes' ? 'notified body' : 'self-assessment only with full standards',
         ]);
         const out = [`product ${r.product}: highest class ${r.highest}\n\n`, table(['COMPONENT', 'LAYER', 'SUGGESTED', 'ANNEX', 'OVERRIDE', 'ROUTE'], rows), '\n'];
         for (const c of r.components) {

@@ -1,7 +1,7 @@
 /**
  * CRA product classification: a suggested class per component from its layer category (and, when product.yaml says
  * so, its core function), with the Annex III/IV entry that justifies it, an override with a reason, and what
- * regulations.md says about the conformity-assessment route of each class.
+ * conformity-assessment route each class implies.
  *
  * Sources: every annex entry text below is the paraphrase in regulations.md §1.6 (Annex III, Annex IV) — itself
  * marked [C] (corroborated, the official text not read directly). The "K8s relevance" column there is the reference's
@@ -9,10 +9,11 @@
  * (regulations.md §1.6 intro). Suggestions are therefore suggestions; `uncertain` flags where regulations.md itself
  * says "borderline", "mostly n/a" or gives several candidates.
  *
- * Conformity-assessment routes: regulations.md does NOT cover the article that assigns assessment procedures
- * (modules) to classes — it lists only the dates (§1.1: Chapter IV notified bodies from 11 Jun 2026, general
- * application 11 Dec 2027) and the harmonised standards in preparation (§1.8, none yet cited in the OJ, so no
- * presumption of conformity). `routeFor()` reports exactly that instead of a route from memory.
+ * Conformity-assessment routes: regulations.md does not cover the article that assigns assessment procedures
+ * (modules) to classes — only the dates (§1.1: Chapter IV notified bodies from 11 Jun 2026, general application
+ * 11 Dec 2027) and the harmonised standards in preparation (§1.8, none yet cited in the OJ). Article 32 was looked
+ * up (ARTICLE_32_SOURCES: a mirror of the final text and two commentaries) and `routeFor()` states its routes with
+ * that source and confidence [C], never from memory.
  */
 import type { ComponentFunction, CraClass, LayerCategory, Product, ProductComponent } from './product.js';
 
@@ -126,24 +127,74 @@ export function suggestForFunction(fn: ComponentFunction): Suggestion {
 
 export interface ConformityRoute {
   class: CraClass;
-  /** False: regulations.md does not state the route — the output must say so, not guess. */
-  sourced: false;
+  /**
+   * Where the procedures come from: Article 32 of Regulation (EU) 2024/2847, which ../shared/reference/regulations.md
+   * does not cover; looked up in a mirror of the final text and two commentaries (ARTICLE_32_SOURCES), so marked
+   * [C] (corroborated, not read from the Official Journal).
+   */
+  source: typeof ARTICLE_32_SOURCES;
+  /** The procedures the manufacturer may use (Article 32 paragraph). */
+  procedures: string[];
+  /** Whether a notified body (third party) must be involved. 'unless-standards': not when harmonised standards etc. are applied in full. */
+  thirdParty: 'no' | 'unless-standards' | 'yes';
   statement: string;
   /** Harmonised standards in preparation for the justifying category (regulations.md §1.8). */
   standards: string[];
   relevantDates: { item: string; date: string; citation: string }[];
 }
 
-/** What regulations.md supports about the conformity-assessment route of a class (see the file comment). */
+/** Article 32 is not in regulations.md; these are where its text was read (December 2026). */
+export const ARTICLE_32_SOURCES = {
+  article: 'Regulation (EU) 2024/2847, Article 32 (conformity assessment procedures), Annex VIII (modules)',
+  confidence: 'C',
+  readFrom: [
+    'https://www.european-cyber-resilience-act.com/Cyber_Resilience_Act_Article_32.html (final text, paragraphs 1–2)',
+    'https://www.eucybersecurity.org/obligations/obl-art32-01 (paragraphs 1–4 per class)',
+    'https://enobyte.com/en/legal/cra/32/index.html (paragraph structure)',
+  ],
+} as const;
+
+const MODULE_A = 'internal control (module A, Annex VIII) — self-assessment';
+const MODULE_BC = 'EU-type examination by a notified body (module B) followed by conformity to type based on internal production control (module C), Annex VIII';
+const MODULE_H = 'full quality assurance assessed by a notified body (module H, Annex VIII)';
+const EUCC = 'a European cybersecurity certification scheme pursuant to Article 27(9), where available and applicable';
+
+/** The conformity-assessment route of a class (Article 32; see ARTICLE_32_SOURCES). */
 export function routeFor(cls: CraClass, entry?: AnnexEntry): ConformityRoute {
+  const standards = entry?.standard ? [entry.standard] : [];
+  const noStandard = 'regulations.md §1.8: no CRA harmonised standard is yet cited in the OJ, so none gives a presumption of conformity yet.';
+  let procedures: string[];
+  let thirdParty: ConformityRoute['thirdParty'];
+  let statement: string;
+  switch (cls) {
+    case 'default':
+      procedures = [MODULE_A, MODULE_BC, MODULE_H, EUCC];
+      thirdParty = 'no';
+      statement = `Art. 32(1): any of ${procedures.length} procedures; internal control (module A) — self-assessment — suffices.`;
+      break;
+    case 'important-I':
+      procedures = [MODULE_A, MODULE_BC, MODULE_H];
+      thirdParty = 'unless-standards';
+      statement = `Art. 32(2): module A (self-assessment) only where harmonised standards, common specifications or a certification scheme at assurance level at least "substantial" are applied in full; otherwise module B+C or module H (a notified body). ${noStandard}`;
+      break;
+    case 'important-II':
+      procedures = [MODULE_BC, MODULE_H, EUCC];
+      thirdParty = 'yes';
+      statement = 'Art. 32(3): module B+C, module H or a European cybersecurity certification scheme — third-party assessment; self-assessment is not available.';
+      break;
+    case 'critical':
+      procedures = [EUCC, MODULE_BC, MODULE_H];
+      thirdParty = 'yes';
+      statement = 'Art. 32(4): a European cybersecurity certification scheme where one is required (Art. 8(1)); otherwise the class II procedures (module B+C or module H).';
+      break;
+  }
   return {
     class: cls,
-    sourced: false,
-    statement:
-      `The conformity-assessment procedure for ${cls === 'default' ? 'default-class' : cls} products is not stated in regulations.md (the article assigning assessment modules to classes is not covered) — ` +
-      'UNCERTAIN: confirm against the official text of Regulation (EU) 2024/2847 before relying on it. ' +
-      'regulations.md §1.8: no harmonised standard is yet cited in the OJ, so none gives a presumption of conformity.',
-    standards: entry?.standard ? [entry.standard] : [],
+    source: ARTICLE_32_SOURCES,
+    procedures,
+    thirdParty,
+    statement: `${statement} [C: Article 32 read from a mirror of the final text and commentaries, not from regulations.md; confirm against the Official Journal]`,
+    standards,
     relevantDates: [
       { item: 'Chapter IV (notification of conformity assessment bodies) applies', date: '2026-06-11', citation: 'regulations.md §1.1' },
       { item: 'General application (CE marking, Annex I conformity)', date: '2027-12-11', citation: 'regulations.md §1.1' },

@@ -58,13 +58,19 @@ describe('CRA classification (regulations.md §1.6)', () => {
     assert.equal(down.override?.lowers, true);
   });
 
-  test('the conformity-assessment route is reported as not sourced, never guessed', () => {
-    for (const cls of ['default', 'important-I', 'important-II', 'critical'] as const) {
-      const r = routeFor(cls);
-      assert.equal(r.sourced, false);
-      assert.match(r.statement, /not stated in regulations\.md/);
-      assert.match(r.statement, /UNCERTAIN/);
-      assert.deepEqual(r.relevantDates.map((d) => d.date), ['2026-06-11', '2027-12-11']);
+  test('the conformity-assessment route per class (Article 32, with its source and confidence)', () => {
+    const r = Object.fromEntries((['default', 'important-I', 'important-II', 'critical'] as const).map((c) => [c, routeFor(c)]));
+    assert.equal(r.default!.thirdParty, 'no');
+    assert.match(r.default!.statement, /^Art\. 32\(1\): .*module A/);
+    assert.equal(r['important-I']!.thirdParty, 'unless-standards');
+    assert.match(r['important-I']!.statement, /^Art\. 32\(2\): module A .* only where harmonised standards.* in full; otherwise module B\+C or module H/);
+    assert.ok(!r['important-II']!.procedures.some((p) => /module A/.test(p)), 'class II: no self-assessment');
+    assert.equal(r['important-II']!.thirdParty, 'yes');
+    assert.match(r.critical!.statement, /^Art\. 32\(4\): a European cybersecurity certification scheme/);
+    for (const x of Object.values(r)) {
+      assert.equal(x.source.confidence, 'C');
+      assert.match(x.statement, /\[C: Article 32 read from .* confirm against the Official Journal\]$/);
+      assert.deepEqual(x.relevantDates.map((d) => d.date), ['2026-06-11', '2027-12-11']);
     }
     assert.deepEqual(classifyComponent({ name: 'containerd', layer: 'container-runtime' }).route.standards, ['EN 304 635 (Hypervisors & container runtime systems, Class II.1) — regulations.md §1.8']);
   });
