@@ -62,7 +62,10 @@ export interface AdvisoryHead {
 }
 
 function headOf(rec: OsvRecord): string {
-  const h: AdvisoryHead = { references: (rec.references ?? []).map((r) => r.url).filter((u, i, a) => a.indexOf(u) === i), aliases: rec.aliases ?? [] };
+  const refs = (rec.references ?? []).map((r) => r.url);
+  // Distinct URLs: a scan for the few most records have, a Set for the long lists some have.
+  const distinct = refs.length <= 1 ? refs : refs.length <= 16 ? refs.filter((u, i) => refs.indexOf(u) === i) : [...new Set(refs)];
+  const h: AdvisoryHead = { references: distinct, aliases: rec.aliases ?? [] };
   const summary = rec.summary?.trim() || firstLine(rec.details);
   if (summary) h.summary = summary;
   if (Array.isArray(rec.upstream)) h.upstream = rec.upstream;
@@ -74,7 +77,10 @@ function headOf(rec: OsvRecord): string {
 
 function firstLine(s: string | undefined): string | undefined {
   if (!s) return undefined;
-  const line = s.trim().split('\n')[0]!.trim();
+  // Details can be pages long: cut at the first line break rather than splitting the whole text.
+  const t = s.trimStart();
+  const nl = t.indexOf('\n');
+  const line = (nl < 0 ? t : t.slice(0, nl)).trim();
   if (line === '') return undefined;
   return line.length > 200 ? line.slice(0, 197) + '…' : line;
 }

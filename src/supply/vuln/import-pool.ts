@@ -15,12 +15,26 @@ export interface WorkerInit {
   maxInflight: number;
 }
 
+/**
+ * One decoded item on the wire, as a tuple: the structured clone of an array costs less than that of an object
+ * with the same fields (no property names per item; measured ~40% of the worker's posting time on 110k records).
+ */
 export type WorkerItem =
-  | { t: 'warn'; w: string }
-  | { t: 'file' }
-  | { t: 'skipped' }
-  | { t: 'kev'; cat: KevCatalog; source: string }
-  | { t: 'record'; r: DecodedRecord };
+  | ['w', string]
+  | ['f']
+  | ['s']
+  | ['k', KevCatalog, string]
+  | ['r', string, string, string, 0 | 1, DecodedRecord['enc'], number | null, string | Uint8Array, string, string[], string[], string[] | null];
+
+export function recordItem(r: DecodedRecord): WorkerItem {
+  return ['r', r.source, r.id, r.modified, r.withdrawn ? 1 : 0, r.enc, r.size, r.body, r.head, r.affected, r.aliases, r.versionWarnings ?? null];
+}
+
+function recordOf(t: Extract<WorkerItem, ['r', ...unknown[]]>): DecodedRecord {
+  const r: DecodedRecord = { source: t[1], id: t[2], modified: t[3], withdrawn: t[4] === 1, enc: t[5], size: t[6], body: t[7], head: t[8], affected: t[9], aliases: t[10] };
+  if (t[11]) r.versionWarnings = t[11];
+  return r;
+}
 
 export type WorkerMessage = { items: WorkerItem[]; pool: Uint8Array } | { done: true } | { error: string };
 
@@ -55,21 +69,21 @@ export function decodeOnWorker(paths: readonly string[], sink: DecodeSink): Prom
       try {
         if ('items' in m) {
           for (const it of m.items) {
-            switch (it.t) {
-              case 'warn':
-                sink.warn(it.w);
+            switch (it[0]) {
+              case 'w':
+                sink.warn(it[1]);
                 break;
-              case 'file':
+              case 'f':
                 sink.file();
                 break;
-              case 'skipped':
+              case 's':
                 sink.skipped();
                 break;
-              case 'kev':
-                sink.kev(it.cat, it.source);
+              case 'k':
+                sink.kev(it[1], it[2]);
                 break;
-              case 'record':
-                sink.record(it.r);
+              case 'r':
+                sink.record(recordOf(it));
                 break;
             }
           }

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodePaths, type DecodedRecord, type DecodeSink } from './decode.js';
-import type { WorkerInit, WorkerItem, WorkerMessage } from './import-pool.js';
+import { recordItem, type WorkerInit, type WorkerItem, type WorkerMessage } from './import-pool.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -40,10 +40,10 @@ function push(item: WorkerItem): void {
 }
 
 const sink: DecodeSink = {
-  warn: (w) => push({ t: 'warn', w }),
-  file: () => push({ t: 'file' }),
-  skipped: () => push({ t: 'skipped' }),
-  kev: (cat, source) => push({ t: 'kev', cat, source }),
+  warn: (w) => push(['w', w]),
+  file: () => push(['f']),
+  skipped: () => push(['s']),
+  kev: (cat, source) => push(['k', cat, source]),
   record: (r: DecodedRecord) => {
     if (typeof r.body !== 'string') {
       const len = r.body.byteLength;
@@ -55,7 +55,7 @@ const sink: DecodeSink = {
       r.body = pool.subarray(used, used + len);
       used += len;
     }
-    push({ t: 'record', r });
+    push(recordItem(r));
   },
 };
 
