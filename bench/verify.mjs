@@ -10,9 +10,9 @@
 // - verify-1000-warm: the same verifier, the same 1,000 images again (tag and verdict caches).
 // - admission-10-containers-cold / -warm: the webhook's decision (decider + image policy, in process, no HTTP) for
 //   pods of 10 containers on 3 images each — cold: images not yet verified (200 pods, 600 images); warm: the
-//   same pods again. p50/p99 in ms. Target (issue): warm p99 ≤ 5 ms; containers sharing an image cost one
+//   same pods five times over. p50/p99 in ms. Target (issue): warm p99 ≤ 5 ms; containers sharing an image cost one
 //   verification (verifications_per_pod is reported).
-// BENCH_VERIFY_IMAGES overrides 1,000.
+// BENCH_VERIFY_IMAGES overrides 1,000; BENCH_VERIFY_TRACE=1 prints the GC pauses over 1 ms of the admission phases.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -222,14 +222,20 @@ try {
   for (const phase of ['cold', 'warm']) {
     const lat = [];
     const before = admVerifier.verifications;
-    for (const b of bodies) {
+    // Warm: every pod five times over (1,000 reviews), so the p99 is not the second-slowest of 200.
+    const rounds = phase === 'warm' ? 5 : 1;
+    if (process.env.BENCH_VERIFY_TRACE) {
+      const { PerformanceObserver } = await import('node:perf_hooks');
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) if (e.duration > 1) process.stderr.write(`gc ${e.detail?.kind} ${e.duration.toFixed(1)} ms\n`); }).observe({ entryTypes: ['gc'] });
+    }
+    for (const b of Array.from({ length: rounds }, () => bodies).flat()) {
       const body = JSON.parse(b);
       const s = performance.now();
       const r = await gate.review(body, {});
       lat.push(performance.now() - s);
       if (r.httpStatus !== 200) throw new Error(`review failed: ${JSON.stringify(r.body)}`);
     }
-    line({ case: `admission-10-containers-${phase}`, pods: PODS, images_per_pod: 3, verifications_per_pod: +((admVerifier.verifications - before) / PODS).toFixed(2), p50_ms: +pct(lat, 50).toFixed(3), p99_ms: +pct(lat, 99).toFixed(3), ...(phase === 'warm' ? { target_p99_ms: 5, meets_target: pct(lat, 99) <= 5 } : {}) });
+    line({ case: `admission-10-containers-${phase}`, pods: PODS, reviews: lat.length, images_per_pod: 3, verifications_per_pod: +((admVerifier.verifications - before) / lat.length).toFixed(2), p50_ms: +pct(lat, 50).toFixed(3), p99_ms: +pct(lat, 99).toFixed(3), ...(phase === 'warm' ? { target_p99_ms: 5, meets_target: pct(lat, 99) <= 5 } : {}) });
   }
   client.close();
 } finally {
