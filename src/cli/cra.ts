@@ -13,6 +13,8 @@ import {
   CaseError,
   JUSTIFICATIONS,
   markExploited,
+  markIncident,
+  recordReport,
   openFromAdvisory,
   openFromMatch,
   openManual,
@@ -373,6 +375,58 @@ function caseCmd(): Command {
         const out = [`${id}: actively exploited, aware since ${r.value.exploitedAt}\n`];
         for (const d of s.deadlines) out.push(`  ${d.stage.padEnd(13)} ${d.article.padEnd(14)} due ${d.due ?? `(pending: ${d.pending})`}\n`);
         await emit(out, undefined);
+      });
+      process.exitCode = EXIT_OK;
+    }),
+  );
+
+  cmd.addCommand(
+    withStoreOptions(
+      new Command('incident')
+        .summary('mark a case a severe incident affecting the product: starts the Art. 14(4) reporting clocks')
+        .argument('<id>', 'case id')
+        .requiredOption('--by <who>', 'who')
+        .option('--reason <text>', 'how the incident became known', 'severe incident reported')
+        .option('--description <text>', 'what happened (goes into the incident drafts)')
+        .option('--at <time>', 'awareness instant (default: now)'),
+    ).action(async (id: string, flags: StoreFlags & { by: string; reason: string; description?: string; at?: string }) => {
+      const now = currentTime();
+      const at = parseAt(flags.at, now, '--at');
+      await withRepo(flags, async (repo) => {
+        const c = await mustGet(repo, id);
+        const r = markIncident(c, { by: flags.by, at, reason: flags.reason, ...(flags.description ? { description: flags.description } : {}) });
+        if (!r.ok) throw new UsageError(r.error);
+        await repo.update(c, r.value);
+        const s = clockStatus(r.value, now);
+        const out = [`${id}: severe incident, aware since ${r.value.incidentAt}\n`];
+        for (const d of s.deadlines.filter((x) => x.track === 'incident')) out.push(`  ${d.stage.padEnd(13)} ${d.article.padEnd(14)} due ${d.due ?? `(pending: ${d.pending})`}${d.provisional ? ' (provisional)' : ''}\n`);
+        await emit(out, undefined);
+      });
+      process.exitCode = EXIT_OK;
+    }),
+  );
+
+  cmd.addCommand(
+    withStoreOptions(
+      new Command('submitted')
+        .summary('record that a report stage was submitted (stops its clock; the incident final report is counted from the notification)')
+        .argument('<id>', 'case id')
+        .addOption(new Option('--stage <stage>', 'the report submitted').choices(Object.keys(STAGES)).makeOptionMandatory())
+        .addOption(new Option('--track <track>', 'the vulnerability (Art. 14(2)) or the severe-incident (Art. 14(4)) reports').choices(['vulnerability', 'incident']).default('vulnerability'))
+        .requiredOption('--by <who>', 'who submitted it')
+        .option('--reference <ref>', "the single reporting platform's reference for the submission")
+        .option('--reason <text>', 'a note', 'submitted to the CSIRT coordinator and ENISA')
+        .option('--at <time>', 'when it was submitted (default: now)'),
+    ).action(async (id: string, flags: StoreFlags & { stage: string; track: Track; by: string; reference?: string; reason: string; at?: string }) => {
+      const now = currentTime();
+      const at = parseAt(flags.at, now, '--at');
+      await withRepo(flags, async (repo) => {
+        const c = await mustGet(repo, id);
+        const r = recordReport(c, { by: flags.by, at, reason: flags.reason, track: flags.track, stage: STAGES[flags.stage]!, ...(flags.reference ? { reference: flags.reference } : {}) });
+        if (!r.ok) throw new UsageError(r.error);
+        await repo.update(c, r.value);
+        const d = clockStatus(r.value, now).deadlines.find((x) => x.track === flags.track && x.stage === STAGES[flags.stage]);
+        await emit([`${id}: ${flags.track} ${flags.stage} submitted at ${at}${d?.due ? ` (due ${d.due}${d.late ? ': LATE' : ': in time'})` : ''}\n`], undefined);
       });
       process.exitCode = EXIT_OK;
     }),

@@ -50,7 +50,7 @@ describe('kubecomply cra: the examples/cra walkthrough', () => {
     ok(r, 'classify');
     assert.match(r.stdout, /containerd\s+container-runtime\s+important-II\s+Annex III II\.1/);
     assert.match(r.stdout, /calico .*important-II: NetworkPolicy enforcement/);
-    assert.match(r.stdout, /UNCERTAIN: confirm against the official text/);
+    assert.match(r.stdout, /route \(important-II\): Art\. 32\(3\): .*self-assessment is not available\. \[C: Article 32 read from/);
     r = await kc(['cra', 'classify', EXAMPLE, '--format', 'json'], '2026-12-01T09:00:00Z');
     ok(r, 'classify json');
     const cls = JSON.parse(r.stdout) as { highest: string; components: { component: string; suggested: { uncertain: boolean } }[] };
@@ -375,5 +375,35 @@ describe('kubecomply cra: a refreshed KEV catalog starts the clocks of an open c
     r = await runCli(['cra', 'case', 'open', '-p', EXAMPLE, '--from-scan', '--db', db], at('2026-12-02T12:00:00Z'));
     ok(r, 'open a third time');
     assert.doesNotMatch(r.stdout, /now ACTIVELY EXPLOITED/);
+  });
+});
+
+describe('kubecomply cra: severe incidents and recorded submissions', () => {
+  test('incident starts the Art. 14(4) clocks; submissions stop them; the final report counts from the notification', async () => {
+    const dir = tempDir('kubecomply-cra-inc-');
+    const env = { ...BASE_ENV, KUBECOMPLY_STORE: path.join(dir, 'i.db'), KUBECOMPLY_DATA_DIR: path.join(dir, 'data') };
+    const at = (now: string) => ({ env: { ...env, KUBECOMPLY_NOW: now } });
+    ok(await runCli(['cra', 'case', 'open', '-p', EXAMPLE, '--manual', '--id', 'INC-2026-001', '--component', 'ingress-nginx'], at('2026-12-01T08:00:00Z')), 'open');
+    let r = await runCli(['cra', 'case', 'incident', 'CASE-0001', '--by', 'alice@acme.example', '--description', 'ingress controller compromised'], at('2026-12-01T10:00:00Z'));
+    ok(r, 'incident');
+    assert.match(r.stdout, /CASE-0001: severe incident, aware since 2026-12-01T10:00:00\.000Z/);
+    assert.match(r.stdout, /early_warning\s+Art\. 14\(4\)\(a\)\s+due 2026-12-02T10:00:00\.000Z/);
+    assert.match(r.stdout, /final_report\s+Art\. 14\(4\)\(c\)\s+due 2027-01-04T10:00:00\.000Z \(provisional\)/);
+    r = await runCli(['cra', 'case', 'submitted', 'CASE-0001', '--track', 'incident', '--stage', 'early-warning', '--by', 'alice@acme.example', '--reference', 'SRP-1'], at('2026-12-02T11:00:00Z'));
+    ok(r, 'submitted early warning');
+    assert.match(r.stdout, /incident early-warning submitted at 2026-12-02T11:00:00\.000Z \(due 2026-12-02T10:00:00\.000Z: LATE\)/);
+    r = await runCli(['cra', 'case', 'submitted', 'CASE-0001', '--track', 'incident', '--stage', 'notification', '--by', 'alice@acme.example'], at('2026-12-03T09:00:00Z'));
+    ok(r, 'submitted notification');
+    assert.match(r.stdout, /: in time\)/);
+    r = await runCli(['cra', 'cases', '--format', 'json'], at('2026-12-03T10:00:00Z'));
+    ok(r, 'cases');
+    const doc = JSON.parse(r.stdout) as { cases: { next: { track: string; stage: string; due: string; provisional: boolean } }[] };
+    assert.deepEqual(doc.cases[0]!.next, { ...doc.cases[0]!.next, track: 'incident', stage: 'final_report', due: '2027-01-03T09:00:00.000Z', provisional: false });
+    r = await runCli(['cra', 'case', 'submitted', 'CASE-0001', '--track', 'incident', '--stage', 'notification', '--by', 'bob'], at('2026-12-03T11:00:00Z'));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /incident notification already recorded/);
+    r = await runCli(['cra', 'case', 'submitted', 'CASE-0001', '--stage', 'early-warning', '--by', 'bob'], at('2026-12-03T11:00:00Z'));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /not marked actively exploited/);
   });
 });
