@@ -11,7 +11,7 @@
  * (`image-policy`), so the Kubernetes audit log shows which digests were verified. Requests naming no governed
  * image are answered without waiting for anything.
  */
-import { parseImageReference } from '../controls/images/reference.js';
+import { parseImageReference } from '../core/image-reference.js';
 import { extractPodSpecs, isObject } from '../core/inventory.js';
 import type { JsonObject, Resource } from '../core/types.js';
 import type { ImageVerdict, ImageVerifier } from '../supply/policy/evaluate.js';

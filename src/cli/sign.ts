@@ -22,7 +22,7 @@ const signature = () => import('../supply/signature/index.js');
 const policy = () => import('../supply/policy/image-policy.js');
 const evaluate = () => import('../supply/policy/evaluate.js');
 const publish = () => import('../supply/publish.js');
-const references = () => import('../controls/images/reference.js');
+const references = () => import('../core/image-reference.js');
 
 interface RegistryFlags {
   caFile?: string;

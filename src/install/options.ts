@@ -3,7 +3,7 @@
  * before anything is generated. Pure: no files, no clock, no randomness.
  */
 import { isIP } from 'node:net';
-import { parseImageReference } from '../controls/images/reference.js';
+import { parseImageReference } from '../core/image-reference.js';
 import { TOOL } from '../core/version.js';
 import { SERVICE_ACCOUNT_DIR } from '../server/kube.js';
 

@@ -9,7 +9,7 @@
  * signature images do; its layers are not tarballs but the payloads themselves (media types of signature.ts).
  */
 import { createHash } from 'node:crypto';
-import { parseImageReference } from '../controls/images/reference.js';
+import { parseImageReference } from '../core/image-reference.js';
 import type { RegistryClient } from './oci/client.js';
 import { RegistryError } from './oci/errors.js';
 import { cosignTag } from './oci/index.js';

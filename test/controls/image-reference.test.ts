@@ -11,7 +11,7 @@ import {
   parseRegistryPattern,
   registryMatches,
   type ImageReference,
-} from '../../src/controls/images/reference.js';
+} from '../../src/core/image-reference.js';
 
 const SHA256 = 'sha256:' + 'a'.repeat(64);
 const SHA512 = 'sha512:' + '0123456789abcdef'.repeat(8);

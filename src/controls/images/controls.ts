@@ -7,7 +7,7 @@ import { settingsOf } from '../../config/defaults.js';
 import { asArray, asObject, containersOf } from '../../core/podspec.js';
 import type { Control, PodSpecRef, ScanConfig } from '../../core/types.js';
 import { cpath, NONE, push, spath, who, workloadControl } from '../helpers.js';
-import { defaultPullPolicy, parseImageReference, parseRegistryPattern, registryMatches, type ParsedImage, type RegistryPattern } from './reference.js';
+import { defaultPullPolicy, parseImageReference, parseRegistryPattern, registryMatches, type ParsedImage, type RegistryPattern } from '../../core/image-reference.js';
 
 const IMAGES_DOC = 'https://kubernetes.io/docs/concepts/containers/images/';
 const PULL_POLICY_DOC = 'https://kubernetes.io/docs/concepts/containers/images/#image-pull-policy';

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { parseImageReference, type ImageReference } from '../../controls/images/reference.js';
+import { parseImageReference, type ImageReference } from '../../core/image-reference.js';
 import { TokenCache, parseChallenges } from './auth.js';
 import { dockerCredentials, normalizeRegistryKey, type Credential, type DockerConfigOptions } from './credentials.js';
 import { DigestMismatch, VerifyingStream, digestOf, parseDigest } from './digest.js';

@@ -13,7 +13,7 @@
  * decided by the policy's `onRegistryError` (deny by default: fail closed).
  */
 import { readFileSync } from 'node:fs';
-import { parseImageReference, type ImageReference } from '../../controls/images/reference.js';
+import { parseImageReference, type ImageReference } from '../../core/image-reference.js';
 import type { RegistryClient } from '../oci/client.js';
 import { RegistryError } from '../oci/errors.js';
 import { cosignTag } from '../oci/index.js';

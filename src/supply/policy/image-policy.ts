@@ -35,7 +35,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createPublicKey } from 'node:crypto';
-import { parseImageReference, type ImageReference } from '../../controls/images/reference.js';
+import { parseImageReference, type ImageReference } from '../../core/image-reference.js';
 import { isObject } from '../../core/inventory.js';
 import { locateFields } from '../../core/locations.js';
 import type { Diagnostic, Resource } from '../../core/types.js';

@@ -35,7 +35,7 @@ import { isWorkloadKind } from '../../core/kinds.js';
 import { asArray, asObject, asString, containersOf } from '../../core/podspec.js';
 import { displayName, type JsonObject, type Resource } from '../../core/types.js';
 import { TOOL } from '../../core/version.js';
-import { parseImageReference, type ImageReference } from '../../controls/images/reference.js';
+import { parseImageReference, type ImageReference } from '../../core/image-reference.js';
 import { formatPurl } from '../purl.js';
 import { compareVersions } from './diff.js';
 import type { Component, HashAlg, Property, Sbom } from './model.js';
