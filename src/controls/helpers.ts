@@ -4,7 +4,7 @@
  */
 import { WORKLOAD_KINDS } from '../core/kinds.js';
 import { internConcat } from '../core/path.js';
-import { asArray, isObject, type ContainerRef } from '../core/podspec.js';
+import { asArray, containerSubject, isObject, type ContainerRef } from '../core/podspec.js';
 import type { CheckContext, Control, PodSpecRef, Resource, Violation } from '../core/types.js';
 
 export const NONE: Violation[] = Object.freeze([]) as unknown as Violation[];
@@ -44,8 +44,7 @@ export function spath(ref: PodSpecRef, rel: string): string {
 
 /** "container \"app\"", "init container \"setup\"", "ephemeral container \"debug\"". */
 export function who(c: ContainerRef): string {
-  const what = c.kind === 'initContainers' ? 'init container' : c.kind === 'ephemeralContainers' ? 'ephemeral container' : 'container';
-  return `${what} ${JSON.stringify(c.name)}`;
+  return containerSubject(c);
 }
 
 export type ControlMeta = Omit<Control, 'check' | 'appliesTo' | 'scope'> & { appliesTo?: readonly string[]; scope?: 'resource' | 'inventory' };

@@ -19,9 +19,22 @@ export interface ContainerRef {
   /** Full path in the resource, e.g. `spec.template.spec.initContainers[0]`. */
   base: string;
   kind: 'initContainers' | 'containers' | 'ephemeralContainers';
+  /** "container \"app\"" and the like, once asked for (see containerSubject). */
+  subject?: string;
 }
 
 const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
+/**
+ * `containers[0]` … for the first indexes of each list, built once: every review builds its containers'
+ * paths, and constant strings (their hash computed once) make the intern lookups on them cheap.
+ */
+const PATH_TABLE_SIZE = 32;
+const CONTAINER_PATHS: Readonly<Record<(typeof CONTAINER_LISTS)[number], readonly string[]>> = {
+  initContainers: Array.from({ length: PATH_TABLE_SIZE }, (_, i) => `initContainers[${i}]`),
+  containers: Array.from({ length: PATH_TABLE_SIZE }, (_, i) => `containers[${i}]`),
+  ephemeralContainers: Array.from({ length: PATH_TABLE_SIZE }, (_, i) => `ephemeralContainers[${i}]`),
+};
 
 export function asArray(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
@@ -52,12 +65,26 @@ export function containersOf(ref: PodSpecRef): ContainerRef[] {
       if (!isObject(c)) continue;
       const name = typeof c.name === 'string' ? c.name : `<${kind}[${i}]>`;
       const sc = isObject(c.securityContext) ? c.securityContext : undefined;
-      const path = `${kind}[${i}]`;
-      out.push({ container: c, sc, name, path, base: internConcat(ref.specPath, path), kind });
+      const path = i < PATH_TABLE_SIZE ? CONTAINER_PATHS[kind][i] : `${kind}[${i}]`;
+      // subject starts undefined (filled on demand) so that every ContainerRef has the same shape.
+      out.push({ container: c, sc, name, path, base: internConcat(ref.specPath, path), kind, subject: undefined });
     }
   }
   ref.containers = out;
   return out;
+}
+
+/**
+ * "container \"app\"", "init container \"setup\"", "ephemeral container \"debug\"": how messages name a
+ * container. Computed once per container: several checks name the same container in their findings.
+ */
+export function containerSubject(c: ContainerRef): string {
+  let s = c.subject;
+  if (s === undefined) {
+    const what = c.kind === 'initContainers' ? 'init container' : c.kind === 'ephemeralContainers' ? 'ephemeral container' : 'container';
+    c.subject = s = `${what} ${JSON.stringify(c.name)}`;
+  }
+  return s;
 }
 
 /** `obj.a.b.c` without throwing. */

@@ -33,8 +33,22 @@ interface Metric {
   render(out: string[]): void;
 }
 
+interface Series {
+  labels: string;
+  value: number;
+}
+
+/** Label values → series, one Map level per label name (the last level holds the series). */
+type SeriesTrie = Map<string, SeriesTrie | Series>;
+
 export class Counter<L extends string> implements Metric {
-  private readonly series = new Map<string, { labels: string; value: number }>();
+  private readonly series = new Map<string, Series>();
+  /**
+   * The same series by label values, a level per label: a review records several series, and looking
+   * each up by its (mostly constant) label strings avoids building a key string per increment. Holds
+   * only series of their own (at most maxSeries): those counted under "other" take the keyed path.
+   */
+  private readonly trie: SeriesTrie = new Map();
 
   constructor(
     readonly name: string,
@@ -45,6 +59,13 @@ export class Counter<L extends string> implements Metric {
 
   /** Adds `by` (default 1) to the series with these label values. */
   inc(labels: Record<L, string>, by = 1): void {
+    const names = this.labelNames;
+    let node: SeriesTrie | Series | undefined = this.trie;
+    for (let i = 0; i < names.length && node !== undefined; i++) node = (node as SeriesTrie).get(labels[names[i]]);
+    if (node !== undefined && names.length > 0) {
+      (node as Series).value += by;
+      return;
+    }
     let key = this.keyOf(labels);
     let s = this.series.get(key);
     if (s === undefined) {
@@ -60,9 +81,24 @@ export class Counter<L extends string> implements Metric {
       } else {
         s = { labels: this.labelText(labels), value: 0 };
         this.series.set(key, s);
+        this.remember(labels, s);
       }
     }
     s.value += by;
+  }
+
+  /** Files a series of its own under its label values in the trie. */
+  private remember(labels: Record<L, string>, s: Series): void {
+    const names = this.labelNames;
+    if (names.length === 0) return;
+    let node = this.trie;
+    for (let i = 0; i < names.length - 1; i++) {
+      const v = labels[names[i]];
+      let next = node.get(v) as SeriesTrie | undefined;
+      if (next === undefined) node.set(v, (next = new Map()));
+      node = next;
+    }
+    node.set(labels[names[names.length - 1]], s);
   }
 
   /** The value of one series (0 when it was never incremented). */

@@ -7,7 +7,7 @@
  * offending field, with the field's full JSON path in the resource.
  */
 import { concat, internConcat } from '../../core/path.js';
-import { asArray, asObject, containersOf, get, isObject, present, quote, type ContainerRef } from '../../core/podspec.js';
+import { asArray, asObject, containerSubject, containersOf, get, isObject, present, quote, type ContainerRef } from '../../core/podspec.js';
 import type { JsonObject, PodSpecRef, PssVersion, Violation } from '../../core/types.js';
 import { atLeast, v } from './version.js';
 
@@ -40,8 +40,7 @@ function cpath(_ref: PodSpecRef, c: ContainerRef, rel: string): string {
 }
 
 function who(c: ContainerRef): string {
-  const what = c.kind === 'initContainers' ? 'init container' : c.kind === 'ephemeralContainers' ? 'ephemeral container' : 'container';
-  return `${what} ${quote(c.name)}`;
+  return containerSubject(c);
 }
 
 /** `spec.hostUsers: false` — a user-namespaced pod (KEP-127). */
