@@ -3,26 +3,16 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { TokenCache } from '../../../src/supply/oci/auth.js';
-import { RegistryClient, RegistryError, dockerCredentials } from '../../../src/supply/oci/index.js';
+import { RegistryClient, dockerCredentials } from '../../../src/supply/oci/index.js';
 import { Transport } from '../../../src/supply/oci/transport.js';
 import { cleanup, tempDirectory } from '../../helpers/image.js';
 import { pushTestImage, startRegistry } from '../../helpers/registry.js';
+import { rejectsWith } from './helpers.js';
 
 const dir = tempDirectory('kubecomply-oci-auth-');
 after(() => cleanup(dir));
 let n = 0;
 
-async function rejectsWith(p: Promise<unknown>, kind: RegistryError['kind'], message: RegExp): Promise<RegistryError> {
-  let caught: unknown;
-  await p.then(
-    () => assert.fail('expected a rejection'),
-    (e: unknown) => (caught = e),
-  );
-  assert.ok(caught instanceof RegistryError, `expected a RegistryError, got ${String(caught)}`);
-  assert.equal(caught.kind, kind, caught.message);
-  assert.match(caught.message, message);
-  return caught;
-}
 
 /** A Docker config directory with the given config.json. */
 function dockerConfigDir(config: unknown): string {

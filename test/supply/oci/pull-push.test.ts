@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
-import { MediaType, RegistryClient, RegistryError, digestOf, type ImageIndex, type ImageManifest } from '../../../src/supply/oci/index.js';
+import { MediaType, RegistryClient, digestOf, type ImageIndex, type ImageManifest } from '../../../src/supply/oci/index.js';
 import { makeLayer } from '../../helpers/image.js';
 import { pushTestImage, pushTestIndex, startRegistry, type TestRegistry } from '../../helpers/registry.js';
+import { rejectsWith } from './helpers.js';
 
 let reg: TestRegistry;
 let client: RegistryClient;
@@ -13,17 +14,6 @@ before(async () => {
   client = new RegistryClient({ dockerConfig: false, retries: 1, backoffMs: 10 });
 });
 
-async function rejectsWith(p: Promise<unknown>, kind: RegistryError['kind'], message: RegExp): Promise<RegistryError> {
-  let caught: unknown;
-  await p.then(
-    () => assert.fail('expected a rejection'),
-    (e: unknown) => (caught = e),
-  );
-  assert.ok(caught instanceof RegistryError, `expected a RegistryError, got ${String(caught)}`);
-  assert.equal(caught.kind, kind, caught.message);
-  assert.match(caught.message, message);
-  return caught;
-}
 
 describe('manifests and blobs against a real registry', () => {
   for (const format of ['oci', 'docker'] as const) {

@@ -6,20 +6,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import { RegistryClient, RegistryError } from '../../../src/supply/oci/index.js';
+import { RegistryClient } from '../../../src/supply/oci/index.js';
 import { freePort, pushTestImage, startRegistry } from '../../helpers/registry.js';
+import { rejectsWith } from './helpers.js';
 
-async function rejectsWith(p: Promise<unknown>, kind: RegistryError['kind'], message: RegExp): Promise<RegistryError> {
-  let caught: unknown;
-  await p.then(
-    () => assert.fail('expected a rejection'),
-    (e: unknown) => (caught = e),
-  );
-  assert.ok(caught instanceof RegistryError, `expected a RegistryError, got ${String(caught)}`);
-  assert.equal(caught.kind, kind, caught.message);
-  assert.match(caught.message, message);
-  return caught;
-}
 
 interface FaultProxy {
   host: string;

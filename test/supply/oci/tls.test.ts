@@ -2,24 +2,14 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { RegistryClient, RegistryError } from '../../../src/supply/oci/index.js';
+import { RegistryClient } from '../../../src/supply/oci/index.js';
 import { cleanup, tempDirectory } from '../../helpers/image.js';
 import { pushTestImage, startRegistry } from '../../helpers/registry.js';
+import { rejectsWith } from './helpers.js';
 
 const dir = tempDirectory('kubecomply-oci-tls-');
 after(() => cleanup(dir));
 
-async function rejectsWith(p: Promise<unknown>, kind: RegistryError['kind'], message: RegExp): Promise<RegistryError> {
-  let caught: unknown;
-  await p.then(
-    () => assert.fail('expected a rejection'),
-    (e: unknown) => (caught = e),
-  );
-  assert.ok(caught instanceof RegistryError, `expected a RegistryError, got ${String(caught)}`);
-  assert.equal(caught.kind, kind, caught.message);
-  assert.match(caught.message, message);
-  return caught;
-}
 
 describe('TLS with a custom CA', async () => {
   const reg = await startRegistry({ tls: true });
