@@ -47,6 +47,9 @@ export interface ReviewAnswer {
  * `createDecider(opts)` from src/admission: takes the parsed JSON body. `review` never throws by
  * contract; the server guards anyway (a throw or a rejection is a 500).
  */
+/** jsonBody's answer for a body that was refused. */
+const NOT_JSON: unique symbol = Symbol('not JSON');
+
 export interface Decider {
   review(body: unknown, ctx: { pathMode?: AdmissionMode }): ReviewAnswer | Promise<ReviewAnswer>;
 }
@@ -445,24 +448,19 @@ export class AdmissionServer {
     if (method === 'GET') {
       const q = req.url !== undefined && req.url.includes('?') ? new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1)) : new URLSearchParams();
       const a = sink.findings(q);
-      return this.answerJson(req, res, a.status, a.status === 200 ? a.body : JSON.parse(statusBody(a.status, String(a.body.message))), start, a.status === 200 ? undefined : 'invalid_audit');
+      if (a.status !== 200) return this.fail(req, res, a.status, 'invalid_audit', String(a.body.message), start, { 'Cache-Control': 'no-store' });
+      return this.answerJson(req, res, 200, a.body, start);
     }
     this.readBody(req, res, start, sink.maxBodyBytes, (body) => {
-      if (!isUtf8(body)) return this.fail(req, res, 400, 'invalid_utf8', 'the request body is not valid UTF-8', start);
-      let doc: unknown;
-      try {
-        doc = JSON.parse(body.toString('utf8'));
-      } catch (e) {
-        return this.fail(req, res, 400, 'invalid_json', `the request body is not JSON: ${e instanceof Error ? e.message.slice(0, 200) : String(e)}`, start);
-      }
+      const doc = this.jsonBody(req, res, body, start);
+      if (doc === NOT_JSON) return;
       const a = sink.ingest(doc);
       if (a.status !== 200) return this.fail(req, res, a.status, 'invalid_audit', String(a.body.message).slice(0, 500), start);
       this.answerJson(req, res, 200, a.body, start);
     });
   }
 
-  private answerJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, start: number, reason?: RequestErrorReason): void {
-    if (reason) this.metrics.error(reason);
+  private answerJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, start: number): void {
     if (res.destroyed || res.writableEnded) return;
     const text = JSON.stringify(body);
     res.writeHead(status, {
@@ -475,14 +473,23 @@ export class AdmissionServer {
     this.access(req, status, start);
   }
 
-  private async review(req: IncomingMessage, res: ServerResponse, body: Buffer, pathMode: AdmissionMode | undefined, start: number): Promise<void> {
-    if (!isUtf8(body)) return this.fail(req, res, 400, 'invalid_utf8', 'the request body is not valid UTF-8', start);
-    let doc: unknown;
-    try {
-      doc = JSON.parse(body.toString('utf8'));
-    } catch (e) {
-      return this.fail(req, res, 400, 'invalid_json', `the request body is not JSON: ${e instanceof Error ? e.message.slice(0, 200) : String(e)}`, start);
+  /** The body as JSON, or NOT_JSON after answering 400 (not UTF-8, not JSON). Reviews and audit events alike. */
+  private jsonBody(req: IncomingMessage, res: ServerResponse, body: Buffer, start: number): unknown {
+    if (!isUtf8(body)) {
+      this.fail(req, res, 400, 'invalid_utf8', 'the request body is not valid UTF-8', start);
+      return NOT_JSON;
     }
+    try {
+      return JSON.parse(body.toString('utf8'));
+    } catch (e) {
+      this.fail(req, res, 400, 'invalid_json', `the request body is not JSON: ${e instanceof Error ? e.message.slice(0, 200) : String(e)}`, start);
+      return NOT_JSON;
+    }
+  }
+
+  private async review(req: IncomingMessage, res: ServerResponse, body: Buffer, pathMode: AdmissionMode | undefined, start: number): Promise<void> {
+    const doc = this.jsonBody(req, res, body, start);
+    if (doc === NOT_JSON) return;
     const m = this.metrics;
     m.inFlight++;
     let answer: ReviewAnswer;
