@@ -251,6 +251,7 @@ export function scanFindings(result: ScanResult): ScanFindingRecord[] {
 // ---------------------------------------------------------------------------------------- summary
 
 function frameworkRecord(f: ScanResult['frameworks'][number]): ScanFrameworkRecord {
+  // The scan report's framework JSON, plus how many resources each requirement's controls evaluated.
   const j = frameworkToJson(f) as Omit<ScanFrameworkRecord, 'requirements'> & { requirements: Record<string, unknown>[] };
   return {
     id: j.id,
@@ -259,18 +260,7 @@ function frameworkRecord(f: ScanResult['frameworks'][number]): ScanFrameworkReco
     source: j.source,
     score: j.score,
     counts: j.counts,
-    requirements: f.requirements.map((q) => ({
-      id: q.requirement.id,
-      title: q.requirement.title,
-      ...(q.requirement.section ? { section: q.requirement.section } : {}),
-      status: q.status,
-      confidence: q.confidence,
-      controls: q.controls.map((c) => c.id),
-      evaluated: q.evaluated,
-      findings: q.findings.length,
-      excepted: q.excepted.length,
-      ...(q.requirement.guidance ? { guidance: q.requirement.guidance } : {}),
-    })),
+    requirements: j.requirements.map((q, i) => ({ ...q, evaluated: f.requirements[i]!.evaluated })) as unknown as ScanFrameworkRecord['requirements'],
   };
 }
 
