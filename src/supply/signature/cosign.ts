@@ -15,7 +15,7 @@ import type { IdentityPolicy } from './identity.js';
 import { buildStatement, parseStatement, statementHasDigest, type Statement } from './intoto.js';
 import { signBytes, verifyBytes, type PrivateKeyInfo, type PublicKeyInfo } from './keys.js';
 import { summarizeStatement, type PredicateSummary } from './predicates.js';
-import { keyDsseBundle, parseBundle, verifyBundleOrThrow, type KeyBundleJson, type VerifiedSigner } from './sigstore.js';
+import { keyDsseBundle, parseBundle, verifyBundleOrThrow, type BundleVerifyOptions, type KeyBundleJson, type VerifiedSigner } from './sigstore.js';
 import type { TrustedRootInfo } from './trustroot.js';
 
 export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
@@ -246,6 +246,18 @@ function refine(e: unknown, mode: 'key' | 'certificate'): never {
   throw e;
 }
 
+/** How a cosign layer, turned into a bundle, is verified: SCTs for certificates, one tlog entry, one timestamp. */
+function bundleOptions(opts: CosignVerifyOptions, mode: 'key' | 'certificate'): BundleVerifyOptions {
+  return {
+    trustedRoot: opts.trustedRoot,
+    publicKey: opts.publicKey,
+    identity: opts.identity,
+    ctlogThreshold: mode === 'certificate' ? (opts.ctlogThreshold ?? 1) : 0,
+    tlogThreshold: 1,
+    timestampThreshold: 1,
+  };
+}
+
 export function verifyCosignSignatureOrThrow(layer: SignatureLayerInput, opts: CosignVerifyOptions): VerifiedCosignSignature {
   checkLayerDigest(layer.payload, layer.layerDigest);
   const sigText = layer.annotations[ANNOTATION_SIGNATURE];
@@ -263,15 +275,7 @@ export function verifyCosignSignatureOrThrow(layer: SignatureLayerInput, opts: C
     }
     const bundle = parseBundle(layerToBundle(ev, opts.publicKey, { messageSignature: { digest: payloadDigest, signature } }));
     try {
-      signer = verifyBundleOrThrow(bundle, {
-        artifact: layer.payload,
-        trustedRoot: opts.trustedRoot,
-        publicKey: opts.publicKey,
-        identity: opts.identity,
-        ctlogThreshold: mode === 'certificate' ? (opts.ctlogThreshold ?? 1) : 0,
-        tlogThreshold: 1,
-        timestampThreshold: 1,
-      });
+      signer = verifyBundleOrThrow(bundle, { artifact: layer.payload, ...bundleOptions(opts, mode) });
     } catch (e) {
       refine(e, mode);
     }
@@ -335,14 +339,7 @@ export function verifyCosignAttestationOrThrow(layer: AttestationLayerInput, opt
   if (ev.rekor && (mode === 'certificate' || opts.trustedRoot)) {
     const bundle = parseBundle(layerToBundle(ev, opts.publicKey, { dsseEnvelope: env }));
     try {
-      const v = verifyBundleOrThrow(bundle, {
-        trustedRoot: opts.trustedRoot,
-        publicKey: opts.publicKey,
-        identity: opts.identity,
-        ctlogThreshold: mode === 'certificate' ? (opts.ctlogThreshold ?? 1) : 0,
-        tlogThreshold: 1,
-        timestampThreshold: 1,
-      });
+      const v = verifyBundleOrThrow(bundle, bundleOptions(opts, mode));
       signer = v;
       payload = v.payload as Buffer;
     } catch (e) {
