@@ -39,11 +39,7 @@ interface ManifestJson {
 export async function resolveDigest(client: RegistryClient, image: string, signal?: AbortSignal): Promise<{ name: string; digest: string; dockerReference: string }> {
   const p = parseImageReference(image);
   if (!p.ok) throw new Error(`${image}: not a valid image reference: ${p.error}`);
-  const ref = p.ref;
-  if (ref.digest) return { name: ref.name, digest: ref.digest, dockerReference: ref.name };
-  const h = await client.headManifest(`${ref.name}:${ref.tag ?? 'latest'}`, signal ? { signal } : {});
-  if (!h) throw new RegistryError({ kind: 'not-found', registry: ref.domain, operation: `resolve ${ref.name}:${ref.tag ?? 'latest'}` }, 'no such manifest');
-  return { name: ref.name, digest: h.digest, dockerReference: ref.name };
+  return { name: p.ref.name, digest: await client.resolveDigest(image, signal ? { signal } : {}), dockerReference: p.ref.name };
 }
 
 async function existing(client: RegistryClient, target: string, signal?: AbortSignal): Promise<ManifestJson | undefined> {

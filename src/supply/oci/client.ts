@@ -204,6 +204,19 @@ export class RegistryClient {
   }
 
   /**
+   * The manifest digest a reference names: its own digest, else what its tag (default `latest`) points
+   * at now. A tag that does not exist is a `not-found` RegistryError.
+   */
+  async resolveDigest(ref: RefLike, opts: CallOptions = {}): Promise<string> {
+    const r = parseReference(ref);
+    if (r.digest) return r.digest;
+    const tag = r.tag ?? 'latest';
+    const h = await this.headManifest(`${r.name}:${tag}`, opts);
+    if (!h) throw new RegistryError({ kind: 'not-found', registry: apiHost(r.domain), operation: `resolve ${r.name}:${tag}` }, `no manifest tagged ${tag}`);
+    return h.digest;
+  }
+
+  /**
    * HEADs a manifest: its digest, media type and size, or undefined when it does not exist. Falls back
    * to a GET when the registry does not send `Docker-Content-Digest`.
    */

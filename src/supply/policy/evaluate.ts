@@ -314,10 +314,9 @@ export class ImageVerifier {
     let p = this.tagInflight.get(k);
     if (!p) {
       p = (async () => {
-        const h = await this.opts.client.headManifest(k, signal ? { signal } : {});
-        if (!h) throw new RegistryError({ kind: 'not-found', registry: ref.domain, operation: `resolve ${k}` }, `no manifest tagged ${ref.tag ?? 'latest'}`);
-        this.tags.set(k, { at: this.now(), digest: h.digest });
-        return h.digest;
+        const digest = await this.opts.client.resolveDigest(k, signal ? { signal } : {});
+        this.tags.set(k, { at: this.now(), digest });
+        return digest;
       })().finally(() => this.tagInflight.delete(k));
       this.tagInflight.set(k, p);
     }
