@@ -23,6 +23,7 @@ import {
   type CaseState,
   type Justification,
   type ReportStage,
+  type Result,
   type TransitionInput,
 } from '../cra/cases.js';
 import { draftSecurityAdvisory } from '../cra/advisory.js';
@@ -337,21 +338,19 @@ function caseCmd(): Command {
         .option('--fix-version <version>', 'for fix_available / fix_released: the product version that ships the fix')
         .option('--at <time>', 'when (default: now)'),
     ).action(async (id: string, flags: StoreFlags & { state: CaseState; reason: string; by: string; justification?: Justification; impact?: string; action?: string; fixVersion?: string; at?: string }) => {
-      const now = currentTime();
-      const at = parseAt(flags.at, now, '--at');
-      await withRepo(flags, async (repo) => {
-        const c = await mustGet(repo, id);
-        const input: TransitionInput = { by: flags.by, at, reason: flags.reason };
-        if (flags.justification) input.justification = flags.justification;
-        if (flags.impact) input.impactStatement = flags.impact;
-        if (flags.action) input.actionStatement = flags.action;
-        if (flags.fixVersion) input.fixVersion = flags.fixVersion;
-        const r = transition(c, flags.state, input);
-        if (!r.ok) throw new UsageError(r.error);
-        await repo.update(c, r.value);
-        await emit([`${id}: ${c.state} → ${r.value.state}\n`], undefined);
-      });
-      process.exitCode = EXIT_OK;
+      await changeCase(
+        flags,
+        id,
+        (c, at) => {
+          const input: TransitionInput = { by: flags.by, at, reason: flags.reason };
+          if (flags.justification) input.justification = flags.justification;
+          if (flags.impact) input.impactStatement = flags.impact;
+          if (flags.action) input.actionStatement = flags.action;
+          if (flags.fixVersion) input.fixVersion = flags.fixVersion;
+          return transition(c, flags.state, input);
+        },
+        (before, after) => [`${id}: ${before.state} → ${after.state}\n`],
+      );
     }),
   );
 
@@ -364,19 +363,12 @@ function caseCmd(): Command {
         .option('--reason <text>', 'how active exploitation became known', 'active exploitation reported')
         .option('--at <time>', 'awareness instant (default: now)'),
     ).action(async (id: string, flags: StoreFlags & { by: string; reason: string; at?: string }) => {
-      const now = currentTime();
-      const at = parseAt(flags.at, now, '--at');
-      await withRepo(flags, async (repo) => {
-        const c = await mustGet(repo, id);
-        const r = markExploited(c, { by: flags.by, at, reason: flags.reason, source: 'manual' });
-        if (!r.ok) throw new UsageError(r.error);
-        await repo.update(c, r.value);
-        const s = clockStatus(r.value, now);
-        const out = [`${id}: actively exploited, aware since ${r.value.exploitedAt}\n`];
-        for (const d of s.deadlines) out.push(`  ${d.stage.padEnd(13)} ${d.article.padEnd(14)} due ${d.due ?? `(pending: ${d.pending})`}\n`);
-        await emit(out, undefined);
-      });
-      process.exitCode = EXIT_OK;
+      await changeCase(
+        flags,
+        id,
+        (c, at) => markExploited(c, { by: flags.by, at, reason: flags.reason, source: 'manual' }),
+        (_, after, now) => [`${id}: actively exploited, aware since ${after.exploitedAt}\n`, ...deadlineLines(after, now)],
+      );
     }),
   );
 
@@ -390,19 +382,12 @@ function caseCmd(): Command {
         .option('--description <text>', 'what happened (goes into the incident drafts)')
         .option('--at <time>', 'awareness instant (default: now)'),
     ).action(async (id: string, flags: StoreFlags & { by: string; reason: string; description?: string; at?: string }) => {
-      const now = currentTime();
-      const at = parseAt(flags.at, now, '--at');
-      await withRepo(flags, async (repo) => {
-        const c = await mustGet(repo, id);
-        const r = markIncident(c, { by: flags.by, at, reason: flags.reason, ...(flags.description ? { description: flags.description } : {}) });
-        if (!r.ok) throw new UsageError(r.error);
-        await repo.update(c, r.value);
-        const s = clockStatus(r.value, now);
-        const out = [`${id}: severe incident, aware since ${r.value.incidentAt}\n`];
-        for (const d of s.deadlines.filter((x) => x.track === 'incident')) out.push(`  ${d.stage.padEnd(13)} ${d.article.padEnd(14)} due ${d.due ?? `(pending: ${d.pending})`}${d.provisional ? ' (provisional)' : ''}\n`);
-        await emit(out, undefined);
-      });
-      process.exitCode = EXIT_OK;
+      await changeCase(
+        flags,
+        id,
+        (c, at) => markIncident(c, { by: flags.by, at, reason: flags.reason, ...(flags.description ? { description: flags.description } : {}) }),
+        (_, after, now) => [`${id}: severe incident, aware since ${after.incidentAt}\n`, ...deadlineLines(after, now, 'incident')],
+      );
     }),
   );
 
@@ -418,20 +403,47 @@ function caseCmd(): Command {
         .option('--reason <text>', 'a note', 'submitted to the CSIRT coordinator and ENISA')
         .option('--at <time>', 'when it was submitted (default: now)'),
     ).action(async (id: string, flags: StoreFlags & { stage: string; track: Track; by: string; reference?: string; reason: string; at?: string }) => {
-      const now = currentTime();
-      const at = parseAt(flags.at, now, '--at');
-      await withRepo(flags, async (repo) => {
-        const c = await mustGet(repo, id);
-        const r = recordReport(c, { by: flags.by, at, reason: flags.reason, track: flags.track, stage: STAGES[flags.stage]!, ...(flags.reference ? { reference: flags.reference } : {}) });
-        if (!r.ok) throw new UsageError(r.error);
-        await repo.update(c, r.value);
-        const d = clockStatus(r.value, now).deadlines.find((x) => x.track === flags.track && x.stage === STAGES[flags.stage]);
-        await emit([`${id}: ${flags.track} ${flags.stage} submitted at ${at}${d?.due ? ` (due ${d.due}${d.late ? ': LATE' : ': in time'})` : ''}\n`], undefined);
-      });
-      process.exitCode = EXIT_OK;
+      await changeCase(
+        flags,
+        id,
+        (c, at) => recordReport(c, { by: flags.by, at, reason: flags.reason, track: flags.track, stage: STAGES[flags.stage]!, ...(flags.reference ? { reference: flags.reference } : {}) }),
+        (_, after, now, at) => {
+          const d = clockStatus(after, now).deadlines.find((x) => x.track === flags.track && x.stage === STAGES[flags.stage]);
+          return [`${id}: ${flags.track} ${flags.stage} submitted at ${at}${d?.due ? ` (due ${d.due}${d.late ? ': LATE' : ': in time'})` : ''}\n`];
+        },
+      );
     }),
   );
   return cmd;
+}
+
+/**
+ * The shape of every command that changes one case: load it, apply a cases.ts change at `--at` (default now),
+ * refuse with the change's reason, store the result (which also appends its evidence), and print `describe`.
+ */
+async function changeCase(
+  flags: StoreFlags & { at?: string },
+  id: string,
+  change: (c: Case, at: string) => Result<Case>,
+  describe: (before: Case, after: Case, now: Date, at: string) => string[],
+): Promise<void> {
+  const now = currentTime();
+  const at = parseAt(flags.at, now, '--at');
+  await withRepo(flags, async (repo) => {
+    const c = await mustGet(repo, id);
+    const r = change(c, at);
+    if (!r.ok) throw new UsageError(r.error);
+    await repo.update(c, r.value);
+    await emit(describe(c, r.value, now, at), undefined);
+  });
+  process.exitCode = EXIT_OK;
+}
+
+/** The case's deadlines (of one track, or all), one line each. */
+function deadlineLines(c: Case, now: Date, track?: Track): string[] {
+  return clockStatus(c, now)
+    .deadlines.filter((d) => track === undefined || d.track === track)
+    .map((d) => `  ${d.stage.padEnd(13)} ${d.article.padEnd(14)} due ${d.due ?? `(pending: ${d.pending})`}${d.provisional ? ' (provisional)' : ''}\n`);
 }
 
 async function mustGet(repo: CaseRepository, id: string): Promise<Case> {
