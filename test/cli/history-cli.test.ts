@@ -1,70 +1,32 @@
 /**
  * `kubecomply scan --store`, `history`, `diff` and `report` end to end, as separate processes, on SQLite
- * (a file in a temp directory) and a real PostgreSQL server. The commands run through a minimal
- * program with the same error handling as src/cli/main.ts, so this does not depend on the build.
+ * (a file in a temp directory) and a real PostgreSQL server, through the built CLI.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/index.js';
 import { startPostgres } from '../helpers/postgres.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 import { tempDir, writeTree } from '../helpers/tmp.js';
 
-const src = (p: string): string => JSON.stringify(pathToFileURL(path.resolve('src', p)).href);
-const HARNESS = `
-import { Command, CommanderError } from 'commander';
-import { scanCommand } from ${src('cli/scan.ts')};
-import { historyCommand } from ${src('cli/history.ts')};
-import { diffCommand } from ${src('cli/diff.ts')};
-import { reportCommand } from ${src('cli/report.ts')};
-import { UsageError } from ${src('cli/util.ts')};
-const program = new Command('kubecomply').enablePositionalOptions();
-for (const c of [scanCommand(), historyCommand(), diffCommand(), reportCommand()]) program.addCommand(c);
-const override = (c) => { c.exitOverride(); for (const s of c.commands) override(s); };
-override(program);
-try {
-  await program.parseAsync(process.argv.slice(1), { from: 'user' });
-} catch (e) {
-  if (e instanceof CommanderError) process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? 0 : 2;
-  else if (e instanceof UsageError) { process.stderr.write('kubecomply: error: ' + e.message + '\\n'); process.exitCode = 2; }
-  else { process.stderr.write('kubecomply: internal error: ' + (e && e.stack || e) + '\\n'); process.exitCode = 2; }
-}
-`;
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 const data = tempDir('kubecomply-histcli-');
 
-function kc(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', HARNESS, ...args], {
-      env: { ...process.env, KUBECOMPLY_STORE: '', KUBECOMPLY_EVIDENCE_KEY: '', KUBECOMPLY_DATA_DIR: data, NO_COLOR: '1', KUBECOMPLY_WORKERS: '0', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (b: Buffer) => (stdout += b));
-    c.stderr.on('data', (b: Buffer) => (stderr += b));
-    c.on('error', reject);
-    c.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function kc(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(args, { env: { KUBECOMPLY_STORE: '', KUBECOMPLY_EVIDENCE_KEY: '', KUBECOMPLY_DATA_DIR: data, NO_COLOR: '1', KUBECOMPLY_WORKERS: '0', ...env } });
 }
 
 /** Asserts the exit code, showing the output when it differs. */
-function expectCode(r: Result, code: number, what: string): void {
+function expectCode(r: CliResult, code: number, what: string): void {
   assert.equal(r.code, code, `${what}: expected exit code ${code}, got ${r.code}\nstdout:\n${r.stdout.slice(0, 3000)}\nstderr:\n${r.stderr.slice(0, 3000)}`);
 }
 
-const json = <T = Record<string, unknown>>(r: Result): T => {
+const json = <T = Record<string, unknown>>(r: CliResult): T => {
   try {
     return JSON.parse(r.stdout) as T;
   } catch (e) {

@@ -2,65 +2,31 @@
  * `kubecomply report` as a command with subcommands: the default action (with and without paths, every
  * format) still works beside `report pack` and `report verify-pack`; an evidence pack round-trips (and is
  * checkable with sha256sum and `kubecomply evidence verify`), and every kind of tampering is named.
- * The commands run through a minimal program with the error handling of src/cli/main.ts (no build needed);
+ * The commands run through the built CLI;
  * packs are taken apart and rebuilt with the system's tar, as someone tampering would.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { FRAMEWORKS } from '../../src/frameworks/index.js';
 import { postureFixture, type PostureFixture } from '../report/posture-fixture.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const src = (p: string): string => JSON.stringify(pathToFileURL(path.resolve('src', p)).href);
-const HARNESS = `
-import { Command, CommanderError } from 'commander';
-import { reportCommand } from ${src('cli/report.ts')};
-import { evidenceCommand } from ${src('cli/evidence.ts')};
-import { UsageError } from ${src('cli/util.ts')};
-const program = new Command('kubecomply').enablePositionalOptions();
-for (const c of [reportCommand(), evidenceCommand()]) program.addCommand(c);
-const override = (c) => { c.exitOverride(); for (const s of c.commands) override(s); };
-override(program);
-try {
-  await program.parseAsync(process.argv.slice(1), { from: 'user' });
-} catch (e) {
-  if (e instanceof CommanderError) process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? 0 : 2;
-  else if (e instanceof UsageError) { process.stderr.write('kubecomply: error: ' + e.message + '\\n'); process.exitCode = 2; }
-  else { process.stderr.write('kubecomply: internal error: ' + (e && e.stack || e) + '\\n'); process.exitCode = 2; }
-}
-`;
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let fx: PostureFixture;
 const DIR = tempDir('kubecomply-pack-cli-');
 
-function kc(args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', HARNESS, ...args], {
-      env: { ...process.env, KUBECOMPLY_STORE: fx.storeFile, KUBECOMPLY_EVIDENCE_KEY: fx.keyFile, KUBECOMPLY_DATA_DIR: fx.dir, NO_COLOR: '1', KUBECOMPLY_WORKERS: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (b: Buffer) => (stdout += b));
-    c.stderr.on('data', (b: Buffer) => (stderr += b));
-    c.on('error', reject);
-    c.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function kc(args: string[]): Promise<CliResult> {
+  return runCli(args, { env: { KUBECOMPLY_STORE: fx.storeFile, KUBECOMPLY_EVIDENCE_KEY: fx.keyFile, KUBECOMPLY_DATA_DIR: fx.dir, NO_COLOR: '1', KUBECOMPLY_WORKERS: '0' } });
 }
 
-function expectCode(r: Result, code: number, what: string): void {
+function expectCode(r: CliResult, code: number, what: string): void {
   assert.equal(r.code, code, `${what}: expected exit code ${code}, got ${r.code}\nstdout:\n${r.stdout.slice(0, 3000)}\nstderr:\n${r.stderr.slice(0, 3000)}`);
 }
 
@@ -191,7 +157,7 @@ describe('kubecomply report: default action and subcommands', () => {
   });
 
   /** Unpacks the good pack, lets `change` tamper with it, repacks, and returns verify-pack's result. */
-  async function tampered(name: string, change: (dir: string) => void, extra: string[] = []): Promise<Result> {
+  async function tampered(name: string, change: (dir: string) => void, extra: string[] = []): Promise<CliResult> {
     const dir = unpack(pack, path.join(work, `t-${name}`));
     change(dir);
     return kc(['report', 'verify-pack', repack(dir, path.join(work, `${name}.tar.gz`)), ...extra]);
