@@ -5,8 +5,6 @@ import { controlsForFrameworks, selectControls, withSeverities } from '../contro
 import { ConfigError, findConfig, loadConfig, type FileConfig } from '../config/config.js';
 import type { imagePolicyControl } from '../supply/policy/control.js';
 
-/** supply/policy/control.ts IMAGE_POLICY_CONTROL_ID (not imported: that module loads only with --verify-images). */
-const IMAGE_POLICY_CONTROL_ID = 'image-policy-verified';
 import type { RegistryClient } from '../supply/oci/client.js';
 import { loadImagePolicies, registryClient } from './sign.js';
 import { defaultExceptionPolicy } from '../config/defaults.js';
@@ -203,21 +201,30 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
     minScore = Number(flags.minScore);
     if (!Number.isFinite(minScore) || minScore < 0 || minScore > 100) throw new UsageError(`invalid --min-score "${flags.minScore}": expected a number from 0 to 100`);
   }
-  const catalog = frameworks.length > 0 ? controlsForFrameworks(BUILTIN_CONTROLS, frameworks) : BUILTIN_CONTROLS;
-  // --verify-images adds image-policy-verified, which is not in the built-in catalog: --controls may name it.
-  const include = flags.verifyImages ? flags.controls.filter((c) => c !== IMAGE_POLICY_CONTROL_ID) : flags.controls;
-  const onlyImagePolicy = include.length === 0 && flags.controls.length > 0;
-  const selected = selectControls(catalog, { include, exclude: [...flags.skipControls, ...(fileConfig?.disabled ?? [])], families: flags.family });
-  const problems = selectControls(BUILTIN_CONTROLS, { include, exclude: flags.skipControls, families: flags.family }).problems;
-  const controls = onlyImagePolicy ? [] : withSeverities(selected.controls, fileConfig?.severity ?? {});
+  // --verify-images adds the control image-policy-verified (it needs the registry, so it is not built in): it is
+  // then part of the catalog like any other — selectable, skippable, filtered by family and framework.
+  let imagePolicy: ReturnType<typeof imagePolicyControl> | undefined;
+  let registry: RegistryClient | undefined;
+  if (flags.verifyImages) {
+    if (flags.imagePolicy.length === 0) throw new UsageError('--verify-images needs --image-policy FILE', 'write an ImagePolicy document (see "kubecomply verify --help" and the README)');
+    const { policies, invalid } = await loadImagePolicies(flags.imagePolicy);
+    registry = await registryClient({ insecureRegistry: flags.insecureRegistry, ...(flags.registryCaFile ? { caFile: flags.registryCaFile } : {}), timeout: '60s' });
+    const [{ imagePolicyControl: make }, { ImageVerifier }] = await Promise.all([import('../supply/policy/control.js'), import('../supply/policy/evaluate.js')]);
+    imagePolicy = make(new ImageVerifier({ policies, invalid, client: registry }));
+  } else if (flags.imagePolicy.length > 0) throw new UsageError('--image-policy is for --verify-images');
+  const known = imagePolicy ? [...BUILTIN_CONTROLS, imagePolicy.control] : BUILTIN_CONTROLS;
+  const catalog = frameworks.length > 0 ? controlsForFrameworks(known, frameworks) : known;
+  const selected = selectControls(catalog, { include: flags.controls, exclude: [...flags.skipControls, ...(fileConfig?.disabled ?? [])], families: flags.family });
+  const problems = selectControls(known, { include: flags.controls, exclude: flags.skipControls, families: flags.family }).problems;
+  const controls = withSeverities(selected.controls, fileConfig?.severity ?? {});
   for (const p of problems) {
     if (p.kind === 'unknown-family') {
       throw new UsageError(`unknown family "${p.value}"`, `families are: ${controlFamilies().join(', ')}`);
     }
-    const s = suggest(p.value, BUILTIN_CONTROLS.map((c) => c.id));
+    const s = suggest(p.value, known.map((c) => c.id));
     throw new UsageError(`unknown control "${p.value}"${s ? ` (did you mean "${s}"?)` : ''}`, 'run "kubecomply controls" to list them');
   }
-  if (controls.length === 0 && !(flags.verifyImages && !flags.skipControls.includes(IMAGE_POLICY_CONTROL_ID))) throw new UsageError('the control selection is empty', 'check --controls, --skip-controls and --family');
+  if (controls.length === 0) throw new UsageError('the control selection is empty', 'check --controls, --skip-controls and --family');
 
   const stderr = process.stderr;
   const errColor = useColor(stderr) && flags.color !== false;
@@ -234,21 +241,11 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
   if (flags.exceptions.includes('-')) throw new UsageError('--exceptions reads files or directories, not standard input', 'put exceptions in a file, or in the scanned input itself');
   const now = currentTime();
 
-  let imagePolicy: ReturnType<typeof imagePolicyControl> | undefined;
-  let registry: RegistryClient | undefined;
-  if (flags.verifyImages) {
-    if (flags.imagePolicy.length === 0) throw new UsageError('--verify-images needs --image-policy FILE', 'write an ImagePolicy document (see "kubecomply verify --help" and the README)');
-    const { policies, invalid } = await loadImagePolicies(flags.imagePolicy);
-    registry = await registryClient({ insecureRegistry: flags.insecureRegistry, ...(flags.registryCaFile ? { caFile: flags.registryCaFile } : {}), timeout: '60s' });
-    const [{ imagePolicyControl: make }, { ImageVerifier }] = await Promise.all([import('../supply/policy/control.js'), import('../supply/policy/evaluate.js')]);
-    imagePolicy = make(new ImageVerifier({ policies, invalid, client: registry }));
-  } else if (flags.imagePolicy.length > 0) throw new UsageError('--image-policy is for --verify-images');
-
   const progress = !flags.quiet && stderr.isTTY === true ? makeProgress(stderr) : undefined;
   const result = await scan(paths, {
     config,
-    controls: imagePolicy && !flags.skipControls.includes(IMAGE_POLICY_CONTROL_ID) ? [...controls, imagePolicy.control] : controls,
-    ...(imagePolicy ? { prepare: imagePolicy.prepare } : {}),
+    controls,
+    ...(imagePolicy && controls.some((c) => c.id === imagePolicy!.control.id) ? { prepare: imagePolicy.prepare } : {}),
     ...(frameworks.length > 0 ? { frameworks } : {}),
     collectEvaluations: flags.format === 'junit',
     load: progress ? { onProgress: progress.update } : {},
