@@ -680,8 +680,8 @@ function notifyCmd(): Command {
       if (ms === undefined || ms <= 0) throw new UsageError(`invalid --remind "${x}"`, 'use durations such as 24h, 2h, 30m, 1d');
       return ms;
     });
-    const timeoutS = /^(\d+)s$/.exec(flags.timeout);
-    if (!timeoutS || Number(timeoutS[1]) <= 0) throw new UsageError(`invalid --timeout "${flags.timeout}"`, 'use seconds, e.g. 10s');
+    const timeoutMs = parseDuration(flags.timeout);
+    if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`invalid --timeout "${flags.timeout}"`, 'use a duration, e.g. 10s or 500ms');
     const headers: Record<string, string> = {};
     for (const h of flags.header) {
       const i = h.indexOf(':');
@@ -710,7 +710,7 @@ function notifyCmd(): Command {
       let bad = false;
       let sent = 0;
       for (const n of due.send) {
-        const r = await deliver(url!, notificationBody(n, flags.format, productName), { headers, timeoutMs: Number(timeoutS[1]) * 1000 });
+        const r = await deliver(url!, notificationBody(n, flags.format, productName), { headers, timeoutMs });
         if (!r.ok) {
           bad = true;
           process.stderr.write(`kubecomply: could not deliver ${n.key} to ${where}: ${r.error} (after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}; the next run retries)\n`);

@@ -12,6 +12,7 @@ import type { ImageVerdict } from '../supply/policy/evaluate.js';
 import type { Authority, ImagePolicy } from '../supply/policy/image-policy.js';
 import type { PrivateKeyInfo } from '../supply/signature/index.js';
 import type { VulnDb } from '../supply/vuln/db.js';
+import { parseDuration } from '../core/duration.js';
 import { emit, EXIT_FINDINGS, EXIT_OK, UsageError } from './util.js';
 
 // The registry client, Sigstore libraries and policy evaluator load when a command runs, not with every
@@ -40,9 +41,9 @@ function withRegistryOptions(c: Command): Command {
 }
 
 function durationMs(s: string, flag: string): number {
-  const m = /^(\d+)(ms|s|m)$/.exec(s.trim());
-  if (!m || Number(m[1]) <= 0) throw new UsageError(`invalid ${flag} "${s}"`, 'use e.g. 500ms, 30s or 2m');
-  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
+  const ms = parseDuration(s);
+  if (ms === undefined || ms <= 0) throw new UsageError(`invalid ${flag} "${s}"`, 'use e.g. 500ms, 30s or 2m');
+  return ms;
 }
 
 export async function registryClient(flags: RegistryFlags): Promise<RegistryClient> {

@@ -46,12 +46,7 @@ export interface PendingNotifications {
   skip: string[];
 }
 
-/** Parses "24h", "90m", "2d", "1h30m" (and lists of them) into ms. */
-export function parseDuration(s: string): number | undefined {
-  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/.exec(s.trim());
-  if (!m || s.trim() === '' || (m[1] === undefined && m[2] === undefined && m[3] === undefined)) return undefined;
-  return ((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60_000;
-}
+export { parseDuration } from '../core/duration.js';
 
 const offsetLabel = (ms: number): string => formatTimeLeft(ms);
 

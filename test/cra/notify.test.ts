@@ -33,7 +33,10 @@ describe('which notifications are due', () => {
     assert.equal(parseDuration('1h30m'), 1.5 * H);
     assert.equal(parseDuration('2d'), 48 * H);
     assert.equal(parseDuration('90m'), 1.5 * H);
-    for (const bad of ['', 'h', '12', '1w', '-2h', '2 h']) assert.equal(parseDuration(bad), undefined, bad);
+    assert.equal(parseDuration('30s'), 30_000);
+    assert.equal(parseDuration('500ms'), 500);
+    assert.equal(parseDuration('1m30s'), 90_000);
+    for (const bad of ['', 'h', '12', '1w', '-2h', '2 h', '1s1m', 'ms']) assert.equal(parseDuration(bad), undefined, bad);
   });
 
   test('a case that is not exploited has no clock and no notification', () => {
