@@ -3,12 +3,12 @@
  * --namespace kubecomply` produces (certificate bytes aside), and the Helm chart agrees with the
  * install command.
  *
- * The chart is NOT rendered here: Helm cannot be installed on the build machine, and its templates use
- * genCA, genSignedCert, lookup, dig, merge and toYaml, which no honest small substitute reproduces. What
- * is tested is everything that can be without Helm: Chart.yaml and values.yaml, that every value a
- * template reads exists, that every include has a define, that template blocks are balanced, that the
- * values (rules, configuration, defaults) equal the install command's, and that the templates carry
- * the same kinds and the same fixed settings (paths, ports, identities, grace period).
+ * These are the chart's static checks: Chart.yaml and values.yaml, that every value a template reads
+ * exists, that every include has a define, that template blocks are balanced, that the values (rules,
+ * configuration, defaults) equal the install command's, and that the templates carry the same kinds
+ * and the same fixed settings (paths, ports, identities, grace period). The chart is rendered, compared
+ * with the install output and scanned in helm-render.test.ts (with tools/helm-template, a
+ * Helm-compatible renderer: Helm itself cannot be installed on the build machine).
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
@@ -20,23 +20,16 @@ import { DEFAULT_IMAGE, defaultInstallOptions } from '../../src/install/index.js
 import { CONTAINER_PORT, DEFAULT_IMAGE_REPOSITORY, PATHS, RESOURCES, RUN_AS, TERMINATION_GRACE_SECONDS } from '../../src/install/options.js';
 import { NAMESPACE_RULE, WEBHOOK_RULES } from '../../src/install/webhook.js';
 import { parseYamlDocument } from '../../src/sources/yaml.js';
-import { runCli } from '../helpers/cli.js';
+import { CHART, freshInstall } from '../helpers/deploy.js';
 import { one, withoutCertificates, yamlDocs, type Obj } from './helpers.js';
 
 const MANIFESTS = 'deploy/manifests/kubecomply.yaml';
-const CHART = 'deploy/helm/kubecomply';
 const REGENERATE = 'regenerate it: npm run build && node deploy/generate.mjs';
 
 function yamlFile(file: string): Obj {
   const r = parseYamlDocument(readFileSync(file, 'utf8'), file);
   assert.ok(r.ok, `${file} is valid YAML`);
   return r.value as Obj;
-}
-
-async function freshInstall(args: string[] = []): Promise<Obj[]> {
-  const r = await runCli(['install', '--namespace', 'kubecomply', '--quiet', ...args]);
-  assert.equal(r.code, 0, r.stderr);
-  return yamlDocs(r.stdout);
 }
 
 describe('deploy/manifests/kubecomply.yaml', async () => {
@@ -60,7 +53,7 @@ describe('deploy/manifests/kubecomply.yaml', async () => {
   });
 });
 
-describe('the Helm chart (static checks; the chart is not rendered)', async () => {
+describe('the Helm chart (static checks; helm-render.test.ts renders it)', async () => {
   const chart = yamlFile(`${CHART}/Chart.yaml`);
   const values = yamlFile(`${CHART}/values.yaml`);
   const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
