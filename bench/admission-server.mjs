@@ -1,7 +1,7 @@
 // A server for bench/admission.mjs, in its own process: `kubecomply` (the real webhook server and
 // decider, from dist/) or `floor` (a bare Node HTTPS server that parses the review and answers
-// allowed: true with its uid — what any webhook must at least do). Prints {"port":N} and serves
-// until SIGTERM.
+// allowed: true with its uid — what any webhook must at least do — answering the reviews of one
+// event-loop turn together, as kubecomply's server does). Prints {"port":N} and serves until SIGTERM.
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
@@ -34,20 +34,31 @@ if (kind === 'kubecomply' || kind === 'server-only') {
   port = (await server.listen()).port;
   close = () => server.close();
 } else if (kind === 'floor') {
+  // Reviews that arrive in one turn of the event loop are answered together, as kubecomply's server
+  // does (parse them all, then write them all): that is cheaper than one at a time, so the floor does it too.
+  let queue = [];
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    for (const it of batch) {
+      try {
+        const r = JSON.parse(Buffer.concat(it.chunks).toString('utf8'));
+        it.body = JSON.stringify({ apiVersion: r.apiVersion, kind: 'AdmissionReview', response: { uid: r.request.uid, allowed: true } });
+      } catch {
+        it.body = undefined;
+      }
+    }
+    for (const { res, body } of batch) {
+      if (body === undefined) res.writeHead(400).end();
+      else res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+    }
+  };
   const server = https.createServer({ cert, key, keepAliveTimeout: 120_000, noDelay: true }, (req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      let body;
-      try {
-        const r = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        body = JSON.stringify({ apiVersion: r.apiVersion, kind: 'AdmissionReview', response: { uid: r.request.uid, allowed: true } });
-      } catch {
-        res.writeHead(400).end();
-        return;
-      }
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-      res.end(body);
+      queue.push({ chunks, res, body: undefined });
+      if (queue.length === 1) setImmediate(flush);
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));

@@ -265,6 +265,63 @@ describe('a decider that throws or hangs', () => {
   });
 });
 
+describe('reviews that arrive together', () => {
+  test('each gets its own answer, whatever the others do: denied, allowed, thrown, rejected or not JSON', async () => {
+    const real = decider();
+    // Reviews decided in one synchronous run (one batch): reset on the next turn of the event loop.
+    let run = 0;
+    let largest = 0;
+    const s = await startServer({
+      decider: {
+        review(body, ctx) {
+          if (run++ === 0) setImmediate(() => (run = 0));
+          largest = Math.max(largest, run);
+          const b = body as Record<string, unknown>;
+          if (b.boom) throw new Error('boom');
+          if (b.reject) return Promise.reject(new Error('async boom'));
+          if (b.later) return new Promise((r) => setTimeout(() => r(real.review(b.later, ctx)), 20));
+          return real.review(body, ctx);
+        },
+      },
+    });
+    // Kept-alive connections: once open (the first round), the requests of a round reach the server together.
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 40 });
+    try {
+      for (let round = 0; round < 3; round++) {
+        const sent = Array.from({ length: 40 }, (_, i) => {
+          const review = podReview({ name: `web-${round}-${i}`, privileged: i % 3 === 0 });
+          const kind = i % 10;
+          const body = kind === 4 ? '{"boom":1}' : kind === 5 ? '{"reject":1}' : kind === 7 ? '{not json' : kind === 8 ? JSON.stringify({ later: review }) : JSON.stringify(review);
+          return { review, kind, privileged: i % 3 === 0, reply: request(s.port, s.ca, { body, agent }) };
+        });
+        for (const x of sent) {
+          const r = await x.reply;
+          if (x.kind === 4 || x.kind === 5) {
+            assert.equal(r.status, 500, r.body);
+            continue;
+          }
+          if (x.kind === 7) {
+            assert.equal(r.status, 400, r.body);
+            continue;
+          }
+          assert.equal(r.status, 200, r.body);
+          const doc = JSON.parse(r.body);
+          assert.equal(doc.response.uid, x.review.request.uid);
+          assert.equal(doc.response.allowed, !x.privileged);
+          if (x.privileged) assert.match(doc.response.status.message, new RegExp(`Pod shop/web-${round}-\\d+ `));
+        }
+      }
+      assert.ok(largest > 1, `reviews were decided together (largest batch: ${largest})`);
+      const m = await metricsOf(s);
+      assert.equal(valueOf(m, 'kubecomply_admission_in_flight_reviews', {}), 0);
+      await stillServes(s);
+    } finally {
+      agent.destroy();
+      await s.server.close();
+    }
+  });
+});
+
 describe('metrics', () => {
   test('parse as Prometheus text and count reviews, violations, exceptions, durations and errors', async () => {
     const s = await startServer({ decider: decider() });
