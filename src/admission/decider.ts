@@ -115,10 +115,14 @@ function unhonouredNote(list: readonly { key: string; state: string }[] | undefi
   return ` (exception ${list.map((u) => `${u.key} is ${u.state}`).join(', ')}: not honoured)`;
 }
 
-/** `[id] what is wrong (path) and 2 more — fix: …`, at most `maxChars` long. */
+/**
+ * `[id] what is wrong (path) and 2 more - fix: ...`, at most `maxChars` long. What kubecomply writes
+ * itself is ASCII: one non-ASCII character makes the whole response a two-byte string, which costs
+ * JSON.stringify and the UTF-8 encoding on the socket (bench:admission: 6 % of the max rate).
+ */
 function denyLine(g: Group, maxChars: number): string {
   const more = g.items.length > 1 ? ` and ${g.items.length - 1} more` : '';
-  const fix = g.items[0].fix ? ` — fix: ${g.items[0].fix}` : '';
+  const fix = g.items[0].fix ? ` - fix: ${g.items[0].fix}` : '';
   const note = unhonouredNote(g.items.find((i) => i.unhonoured)?.unhonoured);
   const head = `[${g.id}] `;
   const tail = `${more}${note}${fix}`;
@@ -137,7 +141,7 @@ function denyMessage(req: AdmissionRequest, subject: string, groups: readonly Gr
     lines.push(line);
     total += line.length + 1;
   }
-  if (i < groups.length) lines.push(`… and ${groups.length - i} more (see the audit log)`);
+  if (i < groups.length) lines.push(`... and ${groups.length - i} more (see the audit log)`);
   const catalog = groups.find((g) => !findGuard(g.id));
   if (catalog) lines.push(`(kubecomply explain ${catalog.id} shows the fix in full)`);
   return lines.join('\n');
@@ -146,7 +150,7 @@ function denyMessage(req: AdmissionRequest, subject: string, groups: readonly Gr
 function warningFor(g: Group, prefix: string): string {
   const first = g.items[0];
   const more = g.items.length > 1 ? ` and ${g.items.length - 1} more` : '';
-  const fix = first.fix ? ` — fix: ${first.fix}` : '';
+  const fix = first.fix ? ` - fix: ${first.fix}` : '';
   const note = unhonouredNote(g.items.find((i) => i.unhonoured)?.unhonoured);
   const head = `${prefix}[${g.id}] `;
   const body = located(first);
@@ -427,7 +431,7 @@ export function createDecider(opts: DeciderOptions): Decider {
     }
     if (warnings.length > MAX_WARNINGS) {
       const rest = warnings.length - (MAX_WARNINGS - 1);
-      warnings.splice(MAX_WARNINGS - 1, warnings.length, `kubecomply: … and ${rest} more (see the audit log)`);
+      warnings.splice(MAX_WARNINGS - 1, warnings.length, `kubecomply: ... and ${rest} more (see the audit log)`);
     }
     if (errors.length > 0 && (allowed || admin)) warnings.push(clip(oneLine(`kubecomply: some controls could not run: ${errors.join('; ')}`), MAX_WARNING));
 

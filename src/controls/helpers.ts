@@ -29,7 +29,7 @@ export function push(out: Violation[], path: string, message: string): Violation
 
 /** `a, b, c` — the first `max` values, then `, …` when there are more. */
 export function shortList(values: readonly string[], max = 3): string {
-  return values.slice(0, max).join(', ') + (values.length > max ? ', …' : '');
+  return values.slice(0, max).join(', ') + (values.length > max ? ', ...' : '');
 }
 
 /** Path of a field of a container, e.g. `spec.template.spec.containers[0]` + `image`. Interned. */

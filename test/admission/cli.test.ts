@@ -40,7 +40,7 @@ describe('kubecomply admission review', () => {
   test('what each example shows', async () => {
     const priv = JSON.parse((await runCli(['admission', 'review', `${EX}/user-privileged-pod.json`, '--no-config'])).stdout);
     assert.match(priv.response.status.message, /^kubecomply: CREATE Pod shop\/node-debugger violates \d+ controls/);
-    assert.match(priv.response.status.message, /\n\[pss-privileged\] container "shell" must not set securityContext\.privileged=true \(spec\.containers\[0\]\.securityContext\.privileged\) — fix: /);
+    assert.match(priv.response.status.message, /\n\[pss-privileged\] container "shell" must not set securityContext\.privileged=true \(spec\.containers\[0\]\.securityContext\.privileged\) - fix: /);
     assert.match(priv.response.status.message, /\n\[pss-host-namespaces\] /);
     const exec = JSON.parse((await runCli(['admission', 'review', `${EX}/user-exec-kube-system.json`, '--no-config'])).stdout);
     assert.match(exec.response.status.message, /\[admission-admin-namespace\] namespace "kube-system" is reserved for administrators: exec into pod "coredns-7db6d8ff4d-x2k9p"/);

@@ -22,10 +22,10 @@ describe('modes', () => {
     assert.match(lines[0], /^kubecomply: CREATE Pod team-a\/web violates \d+ controls( \(\d+ findings\))?:$/);
     const body = lines.slice(1).filter((l) => l.startsWith('['));
     assert.ok(body.length >= 5);
-    for (const l of body) assert.match(l, /^\[[a-z0-9-]+\] .+ \([^)]*\S\)( and \d+ more)? — fix: \S.*$/);
+    for (const l of body) assert.match(l, /^\[[a-z0-9-]+\] .+ \([^)]*\S\)( and \d+ more)? - fix: \S.*$/);
     assert.equal(new Set(deniedIds(a)).size, deniedIds(a).length, 'one line per control');
     assert.equal(deniedIds(a)[0], 'pss-privileged', 'the most severe first');
-    assert.match(a.status!.message, /\[pss-privileged\] container "app" must not set securityContext\.privileged=true \(spec\.containers\[0\]\.securityContext\.privileged\) — fix: Remove `privileged: true` from every container/);
+    assert.match(a.status!.message, /\[pss-privileged\] container "app" must not set securityContext\.privileged=true \(spec\.containers\[0\]\.securityContext\.privileged\) - fix: Remove `privileged: true` from every container/);
     assert.equal(a.auditAnnotations.decision, 'denied');
     assert.equal(a.auditAnnotations.mode, 'enforce');
     assert.equal(r.outcome.result, 'denied');
@@ -96,7 +96,7 @@ describe('modes', () => {
     const r = dec.review(review);
     const a = answer(r, review);
     assert.equal(a.allowed, true);
-    assert.match(a.warnings![0], /^kubecomply: \[admission-admin-namespace\] namespace "kube-system" is reserved for administrators: exec into pod "coredns-0" — fix: /);
+    assert.match(a.warnings![0], /^kubecomply: \[admission-admin-namespace\] namespace "kube-system" is reserved for administrators: exec into pod "coredns-0" - fix: /);
     assert.equal(r.outcome.result, 'warned');
     assert.equal(r.outcome.operation, 'CONNECT');
     assert.equal(r.outcome.kind, 'PodExecOptions');
@@ -165,13 +165,13 @@ describe('what kubectl shows', () => {
     const lines = a.status!.message.split('\n');
     assert.ok(lines.length <= 13, `${lines.length} lines`);
     assert.ok(a.status!.message.length <= 3000);
-    assert.match(a.status!.message, /\n… and \d+ more \(see the audit log\)/);
+    assert.match(a.status!.message, /\n\.\.\. and \d+ more \(see the audit log\)/);
     assert.ok(a.auditAnnotations.details.length <= 4096);
     assert.match(a.auditAnnotations.details, /\{"more":\d+\}\]$/);
     const warnReview = admissionReview({ operation: 'CREATE', object: { ...pod('bad', 'loud', spec), metadata: { name: 'bad', namespace: 'loud' } } });
     const w = answer(dec.review(warnReview), warnReview);
     assert.ok(w.warnings!.length <= 12);
-    assert.match(w.warnings![w.warnings!.length - 1], /^kubecomply: … and \d+ more \(see the audit log\)$/);
+    assert.match(w.warnings![w.warnings!.length - 1], /^kubecomply: \.\.\. and \d+ more \(see the audit log\)$/);
   });
 
   test('messages from the object cannot inject lines into warnings', () => {

@@ -92,7 +92,7 @@ describe('admission-api-extension: users may not change the Kubernetes API', () 
 
   test('the message says what was attempted, and the fix', () => {
     const a = denied({ operation: 'CREATE', object: crd }, 'admission-api-extension');
-    assert.match(a.status!.message, /^\[admission-api-extension\] users may not change the Kubernetes API: CREATE CustomResourceDefinition "widgets\.example\.com" — fix: .+$/m);
+    assert.match(a.status!.message, /^\[admission-api-extension\] users may not change the Kubernetes API: CREATE CustomResourceDefinition "widgets\.example\.com" - fix: .+$/m);
   });
 });
 
@@ -122,7 +122,7 @@ describe('RBAC', () => {
     assert.match(wild.auditAnnotations.details, /rules\[0\]\.verbs\[0\]/);
     assert.match(wild.auditAnnotations.details, /rules\[0\]\.resources\[0\]/);
     assert.match(wild.auditAnnotations.details, /rules\[0\]\.apiGroups\[0\]/);
-    assert.match(wild.status!.message, /Role rule 0 grants every verb \("\*"\) \(rules\[0\]\.verbs\[0\]\) and 2 more — fix:/);
+    assert.match(wild.status!.message, /Role rule 0 grants every verb \("\*"\) \(rules\[0\]\.verbs\[0\]\) and 2 more - fix:/);
     for (const verb of ['escalate', 'bind', 'impersonate']) {
       const a = denied({ operation: 'CREATE', object: role([{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['get', verb] }]) }, 'admission-rbac-ceiling');
       assert.match(a.status!.message, new RegExp(`grants the ${verb} verb`));

@@ -19,7 +19,7 @@ function missingLabels(r: Resource, required: readonly string[], subject: string
     const path = child('metadata.labels', key);
     const v = labels?.[key];
     if (v === undefined || v === null) out = push(out, path, `${subject} has no ${quote(key)} label`);
-    else if (typeof v !== 'string') out = push(out, path, `${subject} label ${quote(key)} is not a string (${String(v)}); quote it — the API server rejects non-string label values`);
+    else if (typeof v !== 'string') out = push(out, path, `${subject} label ${quote(key)} is not a string (${String(v)}); quote it: the API server rejects non-string label values`);
     else if (v.trim() === '') out = push(out, path, `${subject} has an empty ${quote(key)} label`);
   }
   return out;

@@ -81,7 +81,7 @@ function plural(n: number): string {
 /** `(ghp_…, 40 characters)`: the public prefix of a token and its length. */
 function masked(value: string, keep: number): string {
   const len = [...value].length;
-  return keep > 0 ? `(${value.slice(0, keep)}…, ${plural(len)})` : `(${plural(len)})`;
+  return keep > 0 ? `(${value.slice(0, keep)}..., ${plural(len)})` : `(${plural(len)})`;
 }
 
 function decodeBase64(s: string): string | undefined {
