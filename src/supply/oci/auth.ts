@@ -69,6 +69,25 @@ interface CachedToken {
 /** Lifetime the token spec prescribes when the server does not say. */
 const DEFAULT_TOKEN_LIFETIME_S = 60;
 
+/**
+ * Token scopes (`type:name:action,action`) merged by resource: one scope per resource with the union
+ * of its actions, sorted. Registries write the actions of a challenge in any order (docker-registry
+ * iterates a Go map: `pull,push` one time, `push,pull` the next), and the same rights must neither be
+ * requested twice in one token nor cached under two keys.
+ */
+export function mergeScopes(scopes: readonly string[]): string[] {
+  const byResource = new Map<string, Set<string>>();
+  for (const s of scopes) {
+    const at = s.lastIndexOf(':');
+    // A scope without actions (not in the spec's grammar) is kept as it is.
+    const resource = at > 0 && s.indexOf(':') < at ? s.slice(0, at) : s;
+    let actions = byResource.get(resource);
+    if (actions === undefined) byResource.set(resource, (actions = new Set()));
+    if (resource !== s) for (const a of s.slice(at + 1).split(',')) if (a !== '') actions.add(a);
+  }
+  return [...byResource].map(([resource, actions]) => (actions.size === 0 ? resource : `${resource}:${[...actions].sort().join(',')}`));
+}
+
 export interface TokenRequest {
   registry: string;
   realm: string;
@@ -89,7 +108,7 @@ export class TokenCache {
   ) {}
 
   private key(registry: string, scopes: string[]): string {
-    return `${registry}\n${[...scopes].sort().join(' ')}`;
+    return `${registry}\n${mergeScopes(scopes).sort().join(' ')}`;
   }
 
   /** A cached, unexpired token for exactly these scopes. */

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { parseImageReference, type ImageReference } from '../../core/image-reference.js';
-import { TokenCache, parseChallenges } from './auth.js';
+import { TokenCache, mergeScopes, parseChallenges } from './auth.js';
 import { dockerCredentials, normalizeRegistryKey, type Credential, type DockerConfigOptions } from './credentials.js';
 import { DigestMismatch, VerifyingStream, digestOf, parseDigest } from './digest.js';
 import { RegistryError, describeHttpFailure, kindForStatus, parseErrorBody, type RegistryErrorKind } from './errors.js';
@@ -763,7 +763,7 @@ export class RegistryClient {
       if (bearer.params.service) state.service = bearer.params.service;
       this.authStates.set(spec.registry, state);
       // The challenge's scope is what this request needs; ours adds e.g. the source of a mount.
-      const scopes = [...new Set([...spec.scopes, ...(bearer.params.scope ? bearer.params.scope.split(' ') : [])])];
+      const scopes = mergeScopes([...spec.scopes, ...(bearer.params.scope ? bearer.params.scope.split(' ') : [])]);
       this.tokens.forget(spec.registry, spec.scopes);
       const token = await this.tokens.fetch(
         { registry: spec.registry, realm: state.realm, ...(state.service ? { service: state.service } : {}), scopes, ...(cred ? { credential: cred } : {}), ...(spec.signal ? { signal: spec.signal } : {}) },

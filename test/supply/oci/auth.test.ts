@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { TokenCache } from '../../../src/supply/oci/auth.js';
+import { TokenCache, mergeScopes } from '../../../src/supply/oci/auth.js';
 import { RegistryClient, dockerCredentials } from '../../../src/supply/oci/index.js';
 import { Transport } from '../../../src/supply/oci/transport.js';
 import { cleanup, tempDirectory } from '../../helpers/image.js';
@@ -41,6 +41,16 @@ fi
   chmodSync(path.join(binDir, `docker-credential-${name}`), 0o755);
   return { binDir, log };
 }
+
+describe('token scopes', () => {
+  it('are merged by resource, actions sorted: a challenge may list them in any order', () => {
+    // docker-registry writes `push,pull` or `pull,push` (a Go map); both ask for the same rights.
+    assert.deepEqual(mergeScopes(['repository:a/b:pull,push', 'repository:a/b:push,pull']), ['repository:a/b:pull,push']);
+    assert.deepEqual(mergeScopes(['repository:a/b:push', 'repository:c:pull', 'repository:a/b:pull']), ['repository:a/b:pull,push', 'repository:c:pull']);
+    assert.deepEqual(mergeScopes(['registry:catalog:*', 'repository(plugin):x/y:pull']), ['registry:catalog:*', 'repository(plugin):x/y:pull']);
+    assert.deepEqual(mergeScopes(['odd']), ['odd']);
+  });
+});
 
 describe('basic auth (htpasswd)', async () => {
   const reg = await startRegistry({ auth: 'basic' });
