@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { yamlDocs, type Obj } from '../install/helpers.js';
-import { runCli, type CliResult } from './cli.js';
+import { collectOutput, runCli, type CliResult } from './cli.js';
 
 export const CHART = 'deploy/helm/kubecomply';
 
@@ -43,13 +43,5 @@ export async function buildHelmTemplate(dir: string): Promise<string> {
 
 /** Runs the renderer like `helm template` (arguments: flags and the chart directory). */
 export function helmTemplate(bin: string, args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
-  });
+  return collectOutput(spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
 }
