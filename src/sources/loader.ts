@@ -30,8 +30,8 @@ const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.terraform', '.venv']);
 /** kubecomply's own settings files are not manifests: skipped when walking a tree. */
 const SKIPPED_FILES = new Set(['kubecomply.yaml', 'kubecomply.yml', '.kubecomply.yaml']);
 
-/** Inputs smaller than this are parsed on the main thread only: starting workers would cost more. */
-const PARALLEL_THRESHOLD_CHARS = 2 * 1024 * 1024;
+/** Inputs smaller than this are parsed on the main thread only: starting workers would cost more (default of LoadOptions.parallelAfterChars). */
+export const PARALLEL_THRESHOLD_CHARS = 2 * 1024 * 1024;
 /** Documents are sent to workers in batches of about this many characters. */
 const BATCH_CHARS = 256 * 1024;
 /** Batches in flight before the reader waits for the oldest one (bounds memory on huge streams). */
@@ -70,6 +70,8 @@ export interface LoadOptions {
   here?: (file: string, docs: readonly { text: string; lineBase: number; docNo: number }[]) => ProcessedOutcome[];
   /** Creates the off-thread processor once the input turns out to be large. */
   parallel?: () => BatchProcessor | undefined;
+  /** How large (in characters) the input must be before `parallel` is called. Default PARALLEL_THRESHOLD_CHARS (2 MB). */
+  parallelAfterChars?: number;
   /**
    * Called with every resource as soon as it is read, while later input is still being parsed (on
    * several cores): work done here is off the evaluation's critical path. Its namespace may still
@@ -115,6 +117,7 @@ interface LoadState {
   /** Document characters seen so far (decides when workers are worth starting). */
   seenChars: number;
   parallel: (() => BatchProcessor | undefined) | undefined;
+  parallelAfter: number;
   processor: BatchProcessor | undefined;
   here: NonNullable<LoadOptions['here']>;
 }
@@ -134,6 +137,7 @@ export async function loadSources(inputs: readonly string[], opts: LoadOptions =
     inFlight: 0,
     seenChars: 0,
     parallel: opts.parallel,
+    parallelAfter: opts.parallelAfterChars ?? PARALLEL_THRESHOLD_CHARS,
     processor: undefined,
     here: opts.here ?? ((file, docs) => docs.map((d) => (d.text === '' ? EMPTY_OUTCOME : parseYamlDocument(d.text, file)))),
   };
@@ -168,7 +172,7 @@ async function loadInputs(state: LoadState, inputs: readonly string[], opts: Loa
       for (const f of files) await loadFile(state, f);
     } else {
       // A large file: start the workers now, so they are ready when its first batches are.
-      if (st.size > PARALLEL_THRESHOLD_CHARS && path.extname(input).toLowerCase() !== '.json') startParallel(state);
+      if (st.size > state.parallelAfter && path.extname(input).toLowerCase() !== '.json') startParallel(state);
       await loadFile(state, input);
     }
   }
@@ -277,7 +281,7 @@ async function loadYaml(state: LoadState, stream: AsyncIterable<unknown>, file: 
     const docs = batch;
     batch = [];
     batchChars = 0;
-    if (state.seenChars > PARALLEL_THRESHOLD_CHARS) startParallel(state);
+    if (state.seenChars > state.parallelAfter) startParallel(state);
     const p = state.processor;
     // The main thread takes a share of the batches too, so no core sits idle: those no worker has
     // started when it would otherwise wait (or, for a processor that cannot hand them back, a fixed share).
