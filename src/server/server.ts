@@ -56,6 +56,8 @@ interface PendingReview {
   pathMode: AdmissionMode | undefined;
   start: number;
   answer: ReviewAnswer | undefined;
+  /** Answered (or failed): no longer in flight. */
+  settled: boolean;
 }
 
 const NOT_JSON: unique symbol = Symbol('not JSON');
@@ -506,7 +508,7 @@ export class AdmissionServer {
    */
   private review(req: IncomingMessage, res: ServerResponse, body: Buffer, pathMode: AdmissionMode | undefined, start: number): void {
     this.metrics.inFlight++;
-    this.pending.push({ req, res, body, pathMode, start, answer: undefined });
+    this.pending.push({ req, res, body, pathMode, start, answer: undefined, settled: false });
     if (this.pending.length === 1) setImmediate(this.decidePending);
   }
 
@@ -515,44 +517,44 @@ export class AdmissionServer {
   private readonly decidePending = (): void => {
     const batch = this.pending;
     this.pending = [];
-    const m = this.metrics;
     for (const item of batch) {
-      const doc = this.jsonBody(item.req, item.res, item.body, item.start);
-      if (doc === NOT_JSON) {
-        m.inFlight--;
-        continue;
-      }
-      let r: ReviewAnswer | Promise<ReviewAnswer>;
+      // Whatever goes wrong with one review is its own 500: the others in the batch are still answered.
       try {
-        r = this.decider.review(doc, { pathMode: item.pathMode });
+        const doc = this.jsonBody(item.req, item.res, item.body, item.start);
+        if (doc === NOT_JSON) {
+          this.settle(item);
+          continue;
+        }
+        const r = this.decider.review(doc, { pathMode: item.pathMode });
+        if (!isPromise(r)) item.answer = r;
+        // Image verification (serve --image-policy) answers later, on its own.
+        else r.then((a) => this.answer(item, a), (e: unknown) => this.failReview(item, e));
       } catch (e) {
-        m.inFlight--;
-        this.handlerError(item.req, item.res, e, item.start);
-        continue;
+        this.failReview(item, e);
       }
-      if (!isPromise(r)) {
-        item.answer = r;
-        continue;
-      }
-      // Image verification (serve --image-policy) answers later, on its own.
-      r.then(
-        (a) => this.answer(item, a),
-        (e: unknown) => {
-          m.inFlight--;
-          this.handlerError(item.req, item.res, e, item.start);
-        },
-      );
     }
     for (const item of batch) if (item.answer !== undefined) this.answer(item, item.answer);
   };
 
-  private answer(item: PendingReview, answer: ReviewAnswer): void {
+  /** Marks a review answered (once): it is no longer in flight. */
+  private settle(item: PendingReview): boolean {
+    if (item.settled) return false;
+    item.settled = true;
     this.metrics.inFlight--;
+    return true;
+  }
+
+  private answer(item: PendingReview, answer: ReviewAnswer): void {
+    if (!this.settle(item)) return;
     try {
       this.respond(item.req, item.res, answer, item.start);
     } catch (e) {
       this.handlerError(item.req, item.res, e, item.start);
     }
+  }
+
+  private failReview(item: PendingReview, e: unknown): void {
+    if (this.settle(item)) this.handlerError(item.req, item.res, e, item.start);
   }
 
   private respond(req: IncomingMessage, res: ServerResponse, answer: ReviewAnswer, start: number): void {
