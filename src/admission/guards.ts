@@ -6,6 +6,7 @@
 import { ENFORCE_VERSION_LABEL } from '../controls/pod-security/index.js';
 import { idGlob } from '../controls/select.js';
 import { compareVersions, formatVersion, parsePssVersion } from '../controls/pod-security/version.js';
+import { ADMISSION_CONFIGURATION_KINDS } from '../core/kinds.js';
 import { isObject } from '../core/inventory.js';
 import { child } from '../core/path.js';
 import type { AdmissionMode, AdmissionSettings, JsonObject, ScanConfig, Severity } from '../core/types.js';
@@ -143,12 +144,7 @@ const API_EXTENSION_RESOURCES = byGroup([
 ]);
 const API_EXTENSION_KINDS = byGroup([
   'apiextensions.k8s.io/CustomResourceDefinition',
-  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
-  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
-  'admissionregistration.k8s.io/MutatingAdmissionPolicy',
-  'admissionregistration.k8s.io/MutatingAdmissionPolicyBinding',
+  ...ADMISSION_CONFIGURATION_KINDS.map((k) => `admissionregistration.k8s.io/${k}`),
   'apiregistration.k8s.io/APIService',
 ]);
 

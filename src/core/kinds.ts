@@ -1,5 +1,15 @@
 /** Facts about built-in Kubernetes kinds. */
 
+/** The kinds of admissionregistration.k8s.io that configure admission: webhooks and admission policies, with their bindings. */
+export const ADMISSION_CONFIGURATION_KINDS = [
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'MutatingAdmissionPolicy',
+  'MutatingAdmissionPolicyBinding',
+] as const;
+
 /** Built-in (and very common add-on) kinds that are cluster-scoped. Anything else is assumed namespaced
  * unless a CustomResourceDefinition in the same input says `scope: Cluster`. */
 export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
@@ -18,12 +28,7 @@ export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
   'RuntimeClass',
   'IngressClass',
   'GatewayClass',
-  'ValidatingWebhookConfiguration',
-  'MutatingWebhookConfiguration',
-  'ValidatingAdmissionPolicy',
-  'ValidatingAdmissionPolicyBinding',
-  'MutatingAdmissionPolicy',
-  'MutatingAdmissionPolicyBinding',
+  ...ADMISSION_CONFIGURATION_KINDS,
   'PodSecurityPolicy',
   'CertificateSigningRequest',
   'ComponentStatus',

@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { formatVersion } from '../controls/pod-security/version.js';
+import { ADMISSION_CONFIGURATION_KINDS } from '../core/kinds.js';
 import type { Resource } from '../core/types.js';
 import { frameworkToJson, exceptionToJson } from '../report/json.js';
 import { exceptionKey } from '../policy/exceptions.js';
@@ -107,14 +108,7 @@ export function objectKey(r: { apiVersion: string; kind: string; namespace?: str
 }
 
 const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
-const WEBHOOK_KINDS = new Set([
-  'ValidatingWebhookConfiguration',
-  'MutatingWebhookConfiguration',
-  'ValidatingAdmissionPolicy',
-  'ValidatingAdmissionPolicyBinding',
-  'MutatingAdmissionPolicy',
-  'MutatingAdmissionPolicyBinding',
-]);
+const WEBHOOK_KINDS: ReadonlySet<string> = new Set(ADMISSION_CONFIGURATION_KINDS);
 export const POD_SECURITY_LABEL_PREFIX = 'pod-security.kubernetes.io/';
 /** Annotations that change without a change of intent. */
 const VOLATILE_ANNOTATIONS = new Set(['kubectl.kubernetes.io/last-applied-configuration', 'deployment.kubernetes.io/revision']);
