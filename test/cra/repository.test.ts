@@ -8,33 +8,19 @@ import { describe, test } from 'node:test';
 import { markExploited, must, transition, type Case } from '../../src/cra/cases.js';
 import { CASE_EVIDENCE_KIND, CaseRepository } from '../../src/cra/repository.js';
 import { loadOrCreateKey, verifyStore } from '../../src/store/evidence.js';
-import { LATEST_SCHEMA_VERSION, openStore } from '../../src/store/index.js';
-import { PostgresStore } from '../../src/store/postgres.js';
-import { SqliteStore } from '../../src/store/sqlite.js';
-import { StoreConflictError, type OpenOptions, type Store } from '../../src/store/types.js';
+import { LATEST_SCHEMA_VERSION } from '../../src/store/index.js';
+import { StoreConflictError, type Store } from '../../src/store/types.js';
 import { startPostgres } from '../helpers/postgres.js';
+import { storeBackends, withStore } from '../helpers/stores.js';
 import { tempDir } from '../helpers/tmp.js';
 import { caseIn, exampleProduct, who } from './fixtures.js';
 
 const pgServer = await startPostgres();
 const dir = tempDir('kubecomply-cra-repo-');
-let n = 0;
-
-const BACKENDS: { name: 'sqlite' | 'postgres'; fresh(): Promise<string>; exec(s: Store, sql: string): Promise<void> }[] = [
-  { name: 'sqlite', fresh: async () => path.join(dir, `r${++n}.db`), exec: async (s, sql) => (s as SqliteStore).exec(sql) },
-  { name: 'postgres', fresh: () => pgServer.createDatabase(), exec: (s, sql) => (s as PostgresStore).exec(sql) },
-];
+const BACKENDS = storeBackends(pgServer, dir);
 
 const key = loadOrCreateKey(path.join(dir, 'evidence-ed25519.pem'));
 
-async function withStore<T>(url: string, fn: (s: Store) => Promise<T>, opts?: OpenOptions): Promise<T> {
-  const s = await openStore(url, opts);
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
 
 const repoOf = (s: Store): CaseRepository => new CaseRepository(s, { key, now: () => new Date('2026-12-01T12:00:00Z') });
 

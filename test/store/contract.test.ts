@@ -6,37 +6,15 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { openStore, resolveStoreUrl, defaultStorePath, LATEST_SCHEMA_VERSION } from '../../src/store/index.js';
-import { PostgresStore } from '../../src/store/postgres.js';
-import { SqliteStore } from '../../src/store/sqlite.js';
-import type { Store, EvidenceRecord, OpenOptions } from '../../src/store/types.js';
+import type { Store, EvidenceRecord } from '../../src/store/types.js';
 import { GENESIS_HASH, recordHash } from '../../src/store/evidence.js';
 import { startPostgres } from '../helpers/postgres.js';
+import { storeBackends, withStore } from '../helpers/stores.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const pgServer = await startPostgres();
 const dir = tempDir('kubecomply-store-');
-let n = 0;
-
-interface Backend {
-  name: 'sqlite' | 'postgres';
-  /** A URL naming a fresh, empty store. */
-  fresh(): Promise<string>;
-  /** Raw SQL on the store (tamper, inspect). */
-  exec(store: Store, sql: string): Promise<void>;
-}
-
-export const BACKENDS: Backend[] = [
-  {
-    name: 'sqlite',
-    fresh: async () => path.join(dir, `s${++n}.db`),
-    exec: async (s, sql) => (s as SqliteStore).exec(sql),
-  },
-  {
-    name: 'postgres',
-    fresh: () => pgServer.createDatabase(),
-    exec: (s, sql) => (s as PostgresStore).exec(sql),
-  },
-];
+const BACKENDS = storeBackends(pgServer, dir);
 
 function record(seq: number, prevHash: string, payload: unknown, kind = 'note', time = `2026-12-01T00:00:${String(seq % 60).padStart(2, '0')}.000Z`): EvidenceRecord {
   return { seq, kind, time, payload, prevHash, hash: recordHash(prevHash, seq, kind, time, payload) };
@@ -46,14 +24,6 @@ async function appendPlain(s: Store, payload: unknown, kind = 'note', time?: str
   return s.appendEvidence((head) => ({ record: record((head?.seq ?? 0) + 1, head?.hash ?? GENESIS_HASH, payload, kind, time) }));
 }
 
-async function withStore<T>(url: string, fn: (s: Store) => Promise<T>, opts?: OpenOptions): Promise<T> {
-  const s = await openStore(url, opts);
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
 
 for (const b of BACKENDS) {
   describe(`store contract: ${b.name}`, () => {

@@ -26,10 +26,9 @@ import {
   type EvidenceKey,
 } from '../../src/store/evidence.js';
 import { openStore } from '../../src/store/index.js';
-import type { PostgresStore } from '../../src/store/postgres.js';
-import type { SqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
 import { startPostgres } from '../helpers/postgres.js';
+import { storeBackends } from '../helpers/stores.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const pgServer = await startPostgres();
@@ -38,10 +37,7 @@ const key: EvidenceKey = loadOrCreateKey(path.join(dir, 'key.pem'));
 const trust = { publicKeys: [key.publicKey] };
 let n = 0;
 
-const BACKENDS = [
-  { name: 'sqlite', fresh: async () => path.join(dir, `e${++n}.db`), exec: async (s: Store, sql: string) => (s as SqliteStore).exec(sql) },
-  { name: 'postgres', fresh: () => pgServer.createDatabase(), exec: (s: Store, sql: string) => (s as PostgresStore).exec(sql) },
-] as const;
+const BACKENDS = storeBackends(pgServer, dir);
 
 async function filled(url: string, count: number): Promise<Store> {
   const s = await openStore(url);

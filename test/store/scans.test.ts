@@ -15,32 +15,17 @@ import { defaultExceptionPolicy } from '../../src/config/defaults.js';
 import { scan } from '../../src/scanner.js';
 import { verifyEvidence, loadOrCreateKey } from '../../src/store/evidence.js';
 import { openStore } from '../../src/store/index.js';
-import { PostgresStore } from '../../src/store/postgres.js';
 import { buildScan, diffScans, fieldChanges, loadScan, recordScan, verifyScanSummary, type BuiltScan } from '../../src/store/scans.js';
-import { SqliteStore } from '../../src/store/sqlite.js';
 import { buildComplianceReport, formatComplianceMarkdown } from '../../src/report/compliance-report.js';
 import { canonicalJson } from '../../src/store/evidence.js';
-import type { OpenOptions, ScanFindingRecord, Store } from '../../src/store/types.js';
+import type { ScanFindingRecord } from '../../src/store/types.js';
 import { startPostgres } from '../helpers/postgres.js';
+import { storeBackends, withStore } from '../helpers/stores.js';
 import { tempDir, writeTree } from '../helpers/tmp.js';
 
 const pgServer = await startPostgres();
 const dir = tempDir('kubecomply-scans-');
-let n = 0;
-
-const BACKENDS: { name: 'sqlite' | 'postgres'; fresh(): Promise<string>; exec(s: Store, sql: string): Promise<void> }[] = [
-  { name: 'sqlite', fresh: async () => path.join(dir, `s${++n}.db`), exec: async (s, sql) => (s as SqliteStore).exec(sql) },
-  { name: 'postgres', fresh: () => pgServer.createDatabase(), exec: (s, sql) => (s as PostgresStore).exec(sql) },
-];
-
-async function withStore<T>(url: string, fn: (s: Store) => Promise<T>, opts?: OpenOptions): Promise<T> {
-  const s = await openStore(url, opts);
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
+const BACKENDS = storeBackends(pgServer, dir);
 
 const CONFIG: ScanConfig = { pss: { level: 'restricted', version: LATEST_PSS_VERSION }, defaultNamespace: 'default' };
 const NOW = new Date('2026-12-01T12:00:00Z');
