@@ -1,5 +1,8 @@
-/** A free TCP port on 127.0.0.1 (for servers the tests start: registry, PostgreSQL). */
+/** Ports and processes of the servers the tests start (registry, PostgreSQL). */
+import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
+
+/** A free TCP port on 127.0.0.1. */
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -11,4 +14,14 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** Stops a server process the tests started: `signal`, then SIGKILL if it has not exited after `graceMs`. */
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill(signal);
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(t);
 }

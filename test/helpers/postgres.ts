@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { freePort } from './net.js';
+import { freePort, stopProcess } from './net.js';
 import os from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
@@ -100,13 +100,7 @@ export async function startPostgres(): Promise<PgServer> {
     const stop = async (): Promise<void> => {
       if (stopped) return;
       stopped = true;
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((r) => child.once('exit', () => r()));
-        child.kill('SIGINT'); // fast shutdown
-        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(t);
-      }
+      await stopProcess(child, 'SIGINT', 10_000); // SIGINT: PostgreSQL's fast shutdown
       rmSync(root, { recursive: true, force: true });
     };
     after(stop);

@@ -24,7 +24,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { freePort } from './net.js';
+import { freePort, stopProcess } from './net.js';
 import os from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
@@ -269,13 +269,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
     const stop = async (): Promise<void> => {
       if (stopped) return;
       stopped = true;
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((r) => child.once('exit', () => r()));
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(t);
-      }
+      await stopProcess(child, 'SIGTERM', 5_000);
       await tokenServer?.close();
       rmSync(root, { recursive: true, force: true });
       process.removeListener('exit', onExit);
