@@ -25,7 +25,7 @@ import { STATEMENT_V1 } from '../../../src/supply/signature/intoto.js';
 import { SLSA_PROVENANCE_V1, COSIGN_VULN_V1 } from '../../../src/supply/signature/predicates.js';
 import { loadTrustedRoot } from '../../../src/supply/signature/trustroot.js';
 import { SignatureError, type FailureReason, type Outcome } from '../../../src/supply/signature/errors.js';
-import { intotoEntry, issueLeaf, makeSigstore } from './pki.js';
+import { intotoEntry, issueLeaf, makeSigstore, signingKey, SIGNING_KEY_KINDS } from './pki.js';
 import { COSIGN, read, readJson } from './paths.js';
 
 const DIGEST = `sha256:${createHash('sha256').update('manifest').digest('hex')}`;
@@ -63,14 +63,9 @@ test('DSSE envelopes: parse errors, signatures by keyid-less and multiple signer
   assert.throws(() => verifyEnvelope({ ...env, payloadType: 'application/other' }, a.publicKey), /no DSSE signature/);
 });
 
-for (const kind of ['p256', 'p384', 'rsa', 'ed25519'] as const) {
+for (const kind of SIGNING_KEY_KINDS) {
   test(`attest → verify round trip with ${kind}, in cosign's .att layer format`, () => {
-    const pair =
-      kind === 'p256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        : kind === 'p384' ? generateKeyPairSync('ec', { namedCurve: 'P-384' })
-          : kind === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-            : generateKeyPairSync('ed25519');
-    const key = fromPrivateKeyObject(pair.privateKey);
+    const key = signingKey(kind);
     const predicate = {
       buildDefinition: {
         buildType: 'https://example.com/build/v1',

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { keyDsseBundle, keyMessageBundle, verifyBundle, type BundleVerifyOptions } from '../../../src/supply/signature/sigstore.js';
 import { loadTrustedRoot } from '../../../src/supply/signature/trustroot.js';
 import { fromPrivateKeyObject, loadPublicKey, signBytes } from '../../../src/supply/signature/keys.js';
+import { signingKey, SIGNING_KEY_KINDS } from './pki.js';
 import { attestImage } from '../../../src/supply/signature/cosign.js';
 import { summarizeStatement } from '../../../src/supply/signature/predicates.js';
 import type { FailureReason, Outcome } from '../../../src/supply/signature/errors.js';
@@ -147,14 +148,9 @@ test('slsa-verifier GitHub Actions provenance bundles verify with the builder id
   );
 });
 
-for (const kind of ['p256', 'p384', 'rsa', 'ed25519'] as const) {
+for (const kind of SIGNING_KEY_KINDS) {
   test(`v0.3 key bundles we write verify (${kind}); another key does not`, () => {
-    const pair =
-      kind === 'p256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        : kind === 'p384' ? generateKeyPairSync('ec', { namedCurve: 'P-384' })
-          : kind === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-            : generateKeyPairSync('ed25519');
-    const key = fromPrivateKeyObject(pair.privateKey);
+    const key = signingKey(kind);
     const artifact = Buffer.from(`release artifact ${kind}`);
     const msg = keyMessageBundle(key.publicKey, artifact, signBytes(key, artifact));
     const v = ok(verifyBundle(JSON.stringify(msg), { publicKey: key.publicKey, artifact }), `message ${kind}`);

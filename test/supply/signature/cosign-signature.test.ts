@@ -16,26 +16,14 @@ import {
   type CosignVerifyOptions,
   type SignatureLayerInput,
 } from '../../../src/supply/signature/cosign.js';
-import { fromPrivateKeyObject, loadPublicKey, type PrivateKeyInfo } from '../../../src/supply/signature/keys.js';
+import { loadPublicKey, type PrivateKeyInfo } from '../../../src/supply/signature/keys.js';
 import { loadTrustedRoot } from '../../../src/supply/signature/trustroot.js';
 import type { FailureReason, Outcome } from '../../../src/supply/signature/errors.js';
-import { hashedRekordEntry, KEYLESS_IDENTITY, KEYLESS_ISSUER, KEYLESS_T0, keylessSignature, makeCa, makeSigstore, trustedRootJson, type Leaf, type TestSigstore } from './pki.js';
+import { hashedRekordEntry, KEYLESS_IDENTITY, KEYLESS_ISSUER, KEYLESS_T0, keylessSignature, makeCa, makeSigstore, signingKey, SIGNING_KEY_KINDS, trustedRootJson, type Leaf, type TestSigstore } from './pki.js';
 
 const DIGEST = `sha256:${createHash('sha256').update('an image manifest').digest('hex')}`;
 const OTHER_DIGEST = `sha256:${createHash('sha256').update('another manifest').digest('hex')}`;
 const REF = 'registry.example.com/team/app';
-
-function keyOf(kind: 'p256' | 'p384' | 'rsa' | 'ed25519'): PrivateKeyInfo {
-  const pair =
-    kind === 'p256'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : kind === 'p384'
-        ? generateKeyPairSync('ec', { namedCurve: 'P-384' })
-        : kind === 'rsa'
-          ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-          : generateKeyPairSync('ed25519');
-  return fromPrivateKeyObject(pair.privateKey);
-}
 
 function layerOf(signed: ReturnType<typeof signImage>): SignatureLayerInput {
   return { payload: signed.payload, annotations: { ...signed.layer.annotations }, layerDigest: signed.layer.digest };
@@ -72,9 +60,9 @@ test('simple-signing payload validation names what is wrong', () => {
   assert.throws(() => parseSimpleSigningPayload(Buffer.from('{')), /not JSON/);
 });
 
-for (const kind of ['p256', 'p384', 'rsa', 'ed25519'] as const) {
+for (const kind of SIGNING_KEY_KINDS) {
   test(`sign → verify round trip with ${kind}`, () => {
-    const key = keyOf(kind);
+    const key = signingKey(kind);
     const signed = signImage(key, { dockerReference: REF, digest: DIGEST });
     assert.equal(signed.layer.mediaType, SIMPLE_SIGNING_MEDIA_TYPE);
     assert.equal(signed.layer.size, signed.payload.length);
@@ -102,11 +90,11 @@ test('a signature made by openssl-style tooling (SHA-256, DER ECDSA) over cosign
 });
 
 test('key mode failures: wrong key, tampered payload, digest mismatch, bad encoding, required tlog', () => {
-  const key = keyOf('p256');
+  const key = signingKey('p256');
   const signed = signImage(key, { dockerReference: REF, digest: DIGEST });
   const opts: CosignVerifyOptions = { imageDigest: DIGEST, publicKey: key.publicKey };
 
-  fails(verifyCosignSignature(layerOf(signed), { ...opts, publicKey: keyOf('p256').publicKey }), 'wrong-key');
+  fails(verifyCosignSignature(layerOf(signed), { ...opts, publicKey: signingKey('p256').publicKey }), 'wrong-key');
 
   const tampered = Buffer.from(signed.payload.toString().replace(REF, 'registry.example.com/evil/app'));
   // The manifest's layer digest no longer matches the blob: the payload was changed.
@@ -231,7 +219,7 @@ test('keyless: the public-good SCT requirement applies unless turned off', async
 
 test('key mode with a Rekor bundle: the SET is verified when a trusted root is supplied', async () => {
   const env = await makeSigstore();
-  const key = keyOf('p256');
+  const key = signingKey('p256');
   const signed = signImage(key, { dockerReference: REF, digest: DIGEST });
   const rekor = hashedRekordEntry(env.log, {
     artifactSha256Hex: createHash('sha256').update(signed.payload).digest('hex'),
@@ -245,7 +233,7 @@ test('key mode with a Rekor bundle: the SET is verified when a trusted root is s
   const r = verifyCosignSignature(layer, { imageDigest: DIGEST, publicKey: key.publicKey, trustedRoot: root, requireTlog: true });
   assert.ok(r.ok, r.ok ? '' : r.message);
   if (r.ok) assert.deepEqual([r.value.mode, r.value.tlog[0]?.logIndex], ['key', 7]);
-  fails(verifyCosignSignature(layer, { imageDigest: DIGEST, publicKey: keyOf('p256').publicKey, trustedRoot: root }), 'wrong-key');
+  fails(verifyCosignSignature(layer, { imageDigest: DIGEST, publicKey: signingKey('p256').publicKey, trustedRoot: root }), 'wrong-key');
   const otherLog = loadTrustedRoot(trustedRootJson(env.ca, (await makeSigstore()).log));
   fails(verifyCosignSignature(layer, { imageDigest: DIGEST, publicKey: key.publicKey, trustedRoot: otherLog }), 'invalid-set');
 });

@@ -6,6 +6,7 @@
 import { createHash, createPublicKey, generateKeyPairSync, sign, webcrypto, type KeyObject } from 'node:crypto';
 import type * as X509 from '@peculiar/x509';
 import { json as sigstoreJson } from '@sigstore/core';
+import { fromPrivateKeyObject, type PrivateKeyInfo } from '../../../src/supply/signature/keys.js';
 import {
   ANNOTATION_BUNDLE,
   ANNOTATION_CERTIFICATE,
@@ -265,4 +266,20 @@ export async function keylessSignature(o: KeylessOptions): Promise<Keyless> {
     },
   };
   return { env, leaf, layer };
+}
+
+/** The key types cosign signs with. */
+export const SIGNING_KEY_KINDS = ['p256', 'p384', 'rsa', 'ed25519'] as const;
+
+/** A fresh signing key of one of those types. */
+export function signingKey(kind: (typeof SIGNING_KEY_KINDS)[number]): PrivateKeyInfo {
+  const pair =
+    kind === 'p256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : kind === 'p384'
+        ? generateKeyPairSync('ec', { namedCurve: 'P-384' })
+        : kind === 'rsa'
+          ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+          : generateKeyPairSync('ed25519');
+  return fromPrivateKeyObject(pair.privateKey);
 }
