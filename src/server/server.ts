@@ -43,11 +43,6 @@ export interface ReviewAnswer {
   outcome: ReviewOutcome;
 }
 
-/**
- * `createDecider(opts)` from src/admission: takes the parsed JSON body. `review` never throws by
- * contract; the server guards anyway (a throw or a rejection is a 500).
- */
-/** jsonBody's answer for a body that was refused. */
 /** A review whose body has been read, waiting for its batch (AdmissionServer.review). */
 interface PendingReview {
   req: IncomingMessage;
@@ -60,8 +55,13 @@ interface PendingReview {
   settled: boolean;
 }
 
+/** jsonBody's answer for a body that was refused. */
 const NOT_JSON: unique symbol = Symbol('not JSON');
 
+/**
+ * `createDecider(opts)` from src/admission: takes the parsed JSON body. `review` never throws by
+ * contract; the server guards anyway (a throw or a rejection is a 500).
+ */
 export interface Decider {
   review(body: unknown, ctx: { pathMode?: AdmissionMode }): ReviewAnswer | Promise<ReviewAnswer>;
 }
