@@ -3,7 +3,7 @@
  * looks like. Each has a stable id, so deny messages, audit annotations and ComplianceExceptions name
  * it like a catalog control. They read only the request, never cluster state.
  */
-import { ENFORCE_VERSION_LABEL } from '../controls/pod-security/index.js';
+import { ENFORCE_VERSION_LABEL, PSA_LABEL_PREFIX } from '../controls/pod-security/index.js';
 import { idGlob } from '../controls/select.js';
 import { compareVersions, formatVersion, parsePssVersion } from '../controls/pod-security/version.js';
 import { ADMISSION_CONFIGURATION_KINDS } from '../core/kinds.js';
@@ -154,7 +154,6 @@ const DANGEROUS_VERBS: Readonly<Record<string, string>> = {
   bind: 'lets the holder bind any role, whatever it grants',
   impersonate: 'lets the holder act as other users and service accounts',
 };
-const PSA_LABEL_PREFIX = 'pod-security.kubernetes.io/';
 const MODE_RANK: Readonly<Record<AdmissionMode, number>> = { audit: 0, warn: 1, enforce: 2 };
 
 function isMode(s: string): s is AdmissionMode {

@@ -8,6 +8,8 @@
  * assets). Not legal advice: the point texts are regulations.md's paraphrases, marked [C] there (corroborated by
  * secondary sources, not the official text).
  */
+import { readPolicy, isDefaultDeny } from '../controls/network/model.js';
+import { PSA_LABEL_PREFIX } from '../controls/pod-security/index.js';
 import type { FrameworkResult } from '../frameworks/assess.js';
 import type { ScanResult } from '../scanner.js';
 import { allComponents, type Sbom } from '../supply/sbom/model.js';
@@ -84,7 +86,6 @@ export interface DocsInput {
   now: Date;
 }
 
-const PSA = 'pod-security.kubernetes.io/';
 
 function str(x: unknown): string | undefined {
   return typeof x === 'string' ? x : undefined;
@@ -103,25 +104,19 @@ export function securityArchitecture(r: ScanResult): SecurityArchitecture {
     if (res.kind === 'Namespace') {
       const p = get(res.name);
       const labels = res.metadata.labels ?? {};
-      const e = str(labels[`${PSA}enforce`]);
-      const w = str(labels[`${PSA}warn`]);
-      const a = str(labels[`${PSA}audit`]);
+      const e = str(labels[`${PSA_LABEL_PREFIX}enforce`]);
+      const w = str(labels[`${PSA_LABEL_PREFIX}warn`]);
+      const a = str(labels[`${PSA_LABEL_PREFIX}audit`]);
       if (e) p.enforce = e;
       if (w) p.warn = w;
       if (a) p.audit = a;
     } else if (res.kind === 'NetworkPolicy' && res.namespace) {
-      const spec = (res.object.spec ?? {}) as Record<string, unknown>;
-      const sel = spec.podSelector as Record<string, unknown> | undefined;
-      const all = sel !== undefined && Object.keys(sel).every((k) => {
-        const v = sel[k];
-        return (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
-      });
-      if (!all) continue;
-      const types = Array.isArray(spec.policyTypes) ? spec.policyTypes.filter((t): t is string => typeof t === 'string') : ['Ingress', ...(spec.egress !== undefined ? ['Egress'] : [])];
+      // Default deny as the network controls judge it (controls/network/model.ts): a valid policy
+      // selecting every pod, with the direction in its effective policy types and no rule for it.
+      const policy = readPolicy(res);
       const p = get(res.namespace);
-      // Default deny: every pod selected, the direction listed, and no rule for it.
-      if (types.includes('Ingress') && (!Array.isArray(spec.ingress) || spec.ingress.length === 0)) p.defaultDenyIngress = true;
-      if (types.includes('Egress') && (!Array.isArray(spec.egress) || spec.egress.length === 0)) p.defaultDenyEgress = true;
+      if (isDefaultDeny(policy, 'ingress')) p.defaultDenyIngress = true;
+      if (isDefaultDeny(policy, 'egress')) p.defaultDenyEgress = true;
     } else if (res.kind === 'ValidatingWebhookConfiguration' || res.kind === 'MutatingWebhookConfiguration') {
       const hooks = Array.isArray(res.object.webhooks) ? res.object.webhooks : [];
       const fp = [...new Set(hooks.map((h) => str((h as Record<string, unknown>).failurePolicy) ?? 'Fail'))];

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { PSA_LABEL_PREFIX } from '../controls/pod-security/index.js';
 import { formatVersion } from '../controls/pod-security/version.js';
 import { ADMISSION_CONFIGURATION_KINDS } from '../core/kinds.js';
 import type { Resource } from '../core/types.js';
@@ -109,7 +110,6 @@ export function objectKey(r: { apiVersion: string; kind: string; namespace?: str
 
 const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
 const WEBHOOK_KINDS: ReadonlySet<string> = new Set(ADMISSION_CONFIGURATION_KINDS);
-export const POD_SECURITY_LABEL_PREFIX = 'pod-security.kubernetes.io/';
 /** Annotations that change without a change of intent. */
 const VOLATILE_ANNOTATIONS = new Set(['kubectl.kubernetes.io/last-applied-configuration', 'deployment.kubernetes.io/revision']);
 
@@ -150,7 +150,7 @@ export function securityContent(r: Resource): { category: ScanObjectCategory; co
   const base = { apiVersion: r.apiVersion, kind: r.kind };
   switch (category) {
     case 'pod-security': {
-      const labels = Object.fromEntries(Object.entries(r.metadata.labels ?? {}).filter(([k]) => k.startsWith(POD_SECURITY_LABEL_PREFIX)));
+      const labels = Object.fromEntries(Object.entries(r.metadata.labels ?? {}).filter(([k]) => k.startsWith(PSA_LABEL_PREFIX)));
       return { category, content: { ...base, metadata: { name: r.name }, podSecurityLabels: labels } };
     }
     case 'rbac': {

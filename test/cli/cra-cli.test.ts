@@ -179,6 +179,9 @@ describe('kubecomply cra: the examples/cra walkthrough', () => {
         'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n',
         'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: legacy\n',
         'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n',
+        // No policyTypes and an empty egress list: the API server makes it an Ingress policy only.
+        'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: batch\n',
+        'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny\n  namespace: batch\nspec:\n  podSelector: {}\n  egress: []\n',
         'apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata:\n  name: kubecomply\nwebhooks:\n  - name: guard.kubecomply.io\n    failurePolicy: Fail\n    sideEffects: None\n    admissionReviewVersions: [v1]\n    clientConfig: { service: { name: kubecomply, namespace: kubecomply } }\n',
       ].join('---\n'),
     });
@@ -188,6 +191,7 @@ describe('kubecomply cra: the examples/cra walkthrough', () => {
     for (const point of ['1', '2(a)', '2(b)', '2(c)', '3', '4', '5', '6', '7', '8']) assert.match(md, new RegExp(`### Point ${point.replace(/[()]/g, '\\$&')}: `), `Annex VII point ${point}`);
     assert.match(md, /\| shop \| restricted \| - \| - \| yes \| yes \|/);
     assert.match(md, /\| legacy \| not set \| - \| - \| no \| no \|/);
+    assert.match(md, /\| batch \| not set \| - \| - \| yes \| no \|/);
     assert.match(md, /\| ValidatingWebhookConfiguration \| kubecomply \| Fail \|/);
     assert.match(md, /2 cases, 2 open, 1 marked actively exploited/);
     assert.match(md, /Support period end as declared: 2031-12/);

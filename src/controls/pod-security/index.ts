@@ -331,7 +331,9 @@ export const PSS_CONTROLS: readonly PssControl[] = (() => {
   return list;
 })();
 
-export const ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
+/** The prefix of Pod Security admission's namespace labels (enforce, warn, audit and their -version). */
+export const PSA_LABEL_PREFIX = 'pod-security.kubernetes.io/';
+export const ENFORCE_LABEL = `${PSA_LABEL_PREFIX}enforce`;
 export const ENFORCE_VERSION_LABEL = 'pod-security.kubernetes.io/enforce-version';
 
 /** Namespaces must enforce at least the required Pod Security level through the built-in admission controller. */
