@@ -35,7 +35,7 @@ import { deliver, NOTIFICATION_EVIDENCE_KIND, notificationBody, notificationText
 import { ProductErrors, readProduct, type Product } from '../cra/product.js';
 import { CaseRepository } from '../cra/repository.js';
 import { applyTriage, parseVex, suggestTriage, toCsafVex, toCycloneDxVex, toOpenVex } from '../cra/vex.js';
-import { appendEvidence, defaultKeyPath, loadOrCreateKey, type AppendOptions } from '../store/evidence.js';
+import { appendEvidence, type AppendOptions } from '../store/evidence.js';
 import { StoreConflictError, type Store } from '../store/types.js';
 import { mergeLayers } from '../supply/sbom/merge.js';
 import type { Sbom } from '../supply/sbom/model.js';
@@ -47,10 +47,9 @@ import { matchTargets } from '../supply/vuln/targets.js';
 import { defaultExceptionPolicy } from '../config/defaults.js';
 import { scan, type ScanResult } from '../scanner.js';
 import { currentTime, podSecurityOf, readFileConfig } from './scan.js';
-import { withCliStore } from './history.js';
+import { evidenceKey, STORE_HELP, withCliStore } from './history.js';
 import { emit, EXIT_FINDINGS, EXIT_OK, UsageError } from './util.js';
 
-const STORE_HELP = 'the store: a SQLite file or sqlite:FILE, or postgres://… (default: $KUBECOMPLY_STORE, else kubecomply.db in the data directory)';
 const KEY_HELP = 'the Ed25519 evidence signing key (default: $KUBECOMPLY_EVIDENCE_KEY, else beside the SQLite file or in the data directory)';
 const PRODUCT_DEFAULT = 'product.yaml';
 
@@ -65,13 +64,7 @@ function withStoreOptions(c: Command): Command {
 
 async function withRepo<T>(flags: StoreFlags, fn: (repo: CaseRepository, store: Store, evidence: AppendOptions) => Promise<T>): Promise<T> {
   return withCliStore(flags.store, async (store) => {
-    const keyFile = flags.key ?? defaultKeyPath(flags.store);
-    let key;
-    try {
-      key = loadOrCreateKey(keyFile);
-    } catch (e) {
-      throw new UsageError(`cannot load or create the evidence key ${keyFile}: ${(e as Error).message}`);
-    }
+    const key = evidenceKey(flags.key, flags.store);
     const now = currentTime();
     const evidence: AppendOptions = { key, now: () => now };
     const repo = new CaseRepository(store, evidence);

@@ -7,7 +7,6 @@ import {
   exportLines,
   sealedExport,
   loadKey,
-  loadOrCreateKey,
   parseExport,
   publicKeyFromPem,
   storedPublicKeys,
@@ -15,7 +14,7 @@ import {
   type VerifyResult,
 } from '../store/evidence.js';
 import type { ChainHead, EvidenceRecord, Store } from '../store/types.js';
-import { withCliStore } from './history.js';
+import { evidenceKey, STORE_HELP, withCliStore } from './history.js';
 import { emit, EXIT_FINDINGS, EXIT_OK, UsageError } from './util.js';
 
 const FORMATS = ['table', 'json'] as const;
@@ -26,7 +25,6 @@ interface StoreFlags {
   key?: string;
 }
 
-const STORE_HELP = 'the store: a SQLite file or sqlite:FILE, or postgres://… (default: $KUBECOMPLY_STORE, else kubecomply.db in $KUBECOMPLY_DATA_DIR, $XDG_DATA_HOME/kubecomply or ~/.local/share/kubecomply)';
 const KEY_HELP = 'the Ed25519 signing key (PEM, created 0600 on first use; default: $KUBECOMPLY_EVIDENCE_KEY, else evidence-ed25519.pem beside the SQLite file or in the data directory)';
 
 function storeOptions(c: Command): Command {
@@ -204,12 +202,7 @@ function exportCommand(): Command {
 
 async function runExport(flags: ExportFlags): Promise<number> {
   const pubOut = flags.publicKeyOut ?? `${flags.output}.pub.pem`;
-  let key;
-  try {
-    key = loadOrCreateKey(keyPath(flags));
-  } catch (e) {
-    throw new UsageError(`cannot load or create the evidence key ${keyPath(flags)}: ${(e as Error).message}`);
-  }
+  const key = evidenceKey(flags.key, flags.store);
   return withStore(flags, async (store) => {
     // Never sign (seal) a broken log: sealedExport checks it first with the key that will sign.
     const sealed = await sealedExport(store, key);
@@ -311,12 +304,7 @@ function appendCommand(): Command {
       }
     }
     if (!/^[a-z][a-z0-9._-]{0,63}$/.test(flags.kind)) throw new UsageError(`invalid --kind "${flags.kind}"`, 'a lowercase slug such as note or scan-summary');
-    let key;
-    try {
-      key = loadOrCreateKey(keyPath(flags));
-    } catch (e) {
-      throw new UsageError(`cannot load or create the evidence key ${keyPath(flags)}: ${(e as Error).message}`);
-    }
+    const key = evidenceKey(flags.key, flags.store);
     const r = await withStore(flags, (s) =>
       appendEvidence(s, flags.kind, payload, { key, ...(flags.checkpointEvery ? { checkpointEvery: flags.checkpointEvery } : {}) }),
     );
