@@ -11,6 +11,7 @@
 // autocannon, 16 connections). One JSON line per case:
 //   {bench, case, rate_per_s, per_s, p50_ms, p99_ms, errors, floor_per_s, floor_p99_ms, ratio_vs_floor}
 // ratio_vs_floor is per_s / floor_per_s (at the max rate: throughput relative to the bare server).
+// At the max rate, cpu_us and floor_cpu_us are the server processes' CPU time per answered review.
 // A last line, max-server-only, runs kubecomply's server with a decision that allows everything: it
 // tells the server's own cost (HTTP, TLS, limits, metrics) from the decision's.
 // Targets (issue 4): p99 ≤ 5 ms at 1,000 reviews/s; max throughput ≥ 70 % of the floor.
@@ -166,7 +167,20 @@ async function fixedRate(port, rate) {
   return JSON.parse(stdout);
 }
 
-async function maxRate(port) {
+/** CPU time (user + system) of a process so far, in µs, from /proc (undefined where there is none). */
+function cpuUs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+const CLOCK_TICKS = Number((await run('getconf', ['CLK_TCK']).catch(() => ({ stdout: '100' }))).stdout) || 100;
+
+async function maxRate(server) {
+  const port = server.port;
+  const c0 = cpuUs(server.child.pid);
   const r = await autocannon({
     url: `https://127.0.0.1:${port}`,
     connections: CONNECTIONS,
@@ -175,7 +189,10 @@ async function maxRate(port) {
     tlsOptions: { ca: readFileSync(path.join(dir, 'ca.crt')) },
     requests: bodies.map((body) => ({ method: 'POST', path: PATH, headers: { 'content-type': 'application/json' }, body })),
   });
-  return { per_s: Math.round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
+  const c1 = cpuUs(server.child.pid);
+  // The server's CPU per answered review: what the ratio is made of (the load generator has its own core).
+  const cpu = c0 !== undefined && c1 !== undefined && r.requests.total > 0 ? +((c1 - c0) / r.requests.total).toFixed(1) : undefined;
+  return { per_s: Math.round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx, cpu_us: cpu };
 }
 
 const servers = { kubecomply: await startServer('kubecomply'), floor: await startServer('floor'), serverOnly: await startServer('server-only') };
@@ -196,6 +213,7 @@ try {
         floor_per_s: f.per_s,
         floor_p99_ms: f.p99_ms,
         ratio_vs_floor: +(k.per_s / f.per_s).toFixed(2),
+        ...(k.cpu_us !== undefined && f.cpu_us !== undefined ? { cpu_us: k.cpu_us, floor_cpu_us: f.cpu_us } : {}),
       }) + '\n',
     );
   for (const rate of rates) {
@@ -203,11 +221,11 @@ try {
     const f = await fixedRate(servers.floor.port, rate);
     emit(`fixed-${rate}`, rate, k, f);
   }
-  const k = await maxRate(servers.kubecomply.port);
-  const f = await maxRate(servers.floor.port);
+  const k = await maxRate(servers.kubecomply);
+  const f = await maxRate(servers.floor);
   emit('max', 'max', k, f);
   // The same server with a decision that allows everything: the server's own cost next to the floor's.
-  emit('max-server-only', 'max', await maxRate(servers.serverOnly.port), f);
+  emit('max-server-only', 'max', await maxRate(servers.serverOnly), f);
 } finally {
   for (const s of Object.values(servers)) {
     s.child.removeAllListeners('exit');
