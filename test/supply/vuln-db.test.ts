@@ -389,7 +389,7 @@ describe('importing on two threads (what `vuln db import` does)', () => {
     const db = VulnDb.open(file, { readonly: true });
     const raw = (db as unknown as { db: { prepare(sql: string): { all(): unknown[] } } }).db;
     const out = {
-      advisory: raw.prepare('SELECT rid, id, modified, enc, size, hex(body) AS body FROM advisory ORDER BY rid').all(),
+      advisory: raw.prepare('SELECT rid, id, modified, enc, size, hex(body) AS body, head FROM advisory ORDER BY rid').all(),
       affected: raw.prepare('SELECT * FROM affected ORDER BY rowid').all(),
       alias: raw.prepare('SELECT * FROM alias ORDER BY rowid').all(),
       kev: raw.prepare('SELECT * FROM kev ORDER BY cve').all(),

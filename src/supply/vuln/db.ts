@@ -33,8 +33,9 @@ import Database from 'better-sqlite3';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isObject } from '../../core/inventory.js';
 import { scoreCvss } from './cvss.js';
-import { decodePaths, ENC_DEFLATE, inflateRaw, isKevCatalog, recordText, stripBom, type AdvisoryHead, type DecodedRecord, type DecodeSink, type KevCatalog } from './decode.js';
+import { decodePaths, isKevCatalog, recordText, stripBom, type AdvisoryHead, type DecodedRecord, type DecodeSink, type KevCatalog } from './decode.js';
 import { ecosystemBase, ecosystemMatches, indexName, isDistroEcosystem, osvPackageOf } from './ecosystem.js';
 import { evaluateAffected, type EvaluateOptions, type OsvAffected, type OsvRecord, type OsvSeverity } from './osv.js';
 import { decodeOnWorker } from './import-pool.js';
@@ -112,12 +113,7 @@ interface StoredBody {
 }
 
 function decodeBody(row: StoredBody): OsvRecord {
-  let text: string;
-  if (row.enc === ENC_DEFLATE) {
-    const raw = row.body as Buffer;
-    text = inflateRaw(raw, typeof row.size === 'number' ? row.size : undefined).toString('utf8');
-  } else text = typeof row.body === 'string' ? row.body : row.body.toString('utf8');
-  return JSON.parse(stripBom(text)) as OsvRecord;
+  return JSON.parse(recordText(row.enc, row.body, row.size ?? null)) as OsvRecord;
 }
 
 interface AffectedRow {
@@ -127,7 +123,6 @@ interface AffectedRow {
   parsed?: OsvAffected;
 }
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 const GHSA_SEVERITY: Record<string, VulnSeverity> = {
   CRITICAL: 'critical',
@@ -398,7 +393,7 @@ export class VulnDb {
     const s = this.writable();
     let n = 0;
     for (const [i, v] of cat.vulnerabilities.entries()) {
-      if (!isObj(v) || typeof v.cveID !== 'string' || typeof v.dateAdded !== 'string') {
+      if (!isObject(v) || typeof v.cveID !== 'string' || typeof v.dateAdded !== 'string') {
         warn(`${source}: vulnerabilities[${i}] needs cveID and dateAdded; ignored`);
         continue;
       }
@@ -730,7 +725,7 @@ export function severityFor(record: Pick<OsvRecord, 'severity' | 'database_speci
   const ds = record.database_specific?.severity;
   if (typeof ds === 'string' && GHSA_SEVERITY[ds.toUpperCase()]) return { severity: GHSA_SEVERITY[ds.toUpperCase()]! };
   for (const e of entries) {
-    const d = isObj(e.database_specific) ? e.database_specific.severity : undefined;
+    const d = isObject(e.database_specific) ? e.database_specific.severity : undefined;
     if (typeof d === 'string' && GHSA_SEVERITY[d.toUpperCase()]) return { severity: GHSA_SEVERITY[d.toUpperCase()]! };
   }
   return { severity: label ?? 'unknown' };

@@ -11,6 +11,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { isObject } from '../../core/inventory.js';
 import { ecosystemBase, indexName } from './ecosystem.js';
 import { checkOsvRecord, parseOsvText, type OsvAffected, type OsvRecord } from './osv.js';
 import { schemeFor } from './versions/index.js';
@@ -70,7 +71,7 @@ function headOf(rec: OsvRecord): string {
   if (summary) h.summary = summary;
   if (Array.isArray(rec.upstream)) h.upstream = rec.upstream;
   if (rec.severity) h.severity = rec.severity;
-  const ds = isObj(rec.database_specific) ? rec.database_specific.severity : undefined;
+  const ds = isObject(rec.database_specific) ? rec.database_specific.severity : undefined;
   if (typeof ds === 'string') h.dbSeverity = ds;
   return JSON.stringify(h);
 }
@@ -96,11 +97,10 @@ export interface DecodeSink {
   record(r: DecodedRecord): void;
 }
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** A KEV catalog (CISA known_exploited_vulnerabilities.json) rather than an OSV record. */
 export function isKevCatalog(x: unknown): x is KevCatalog {
-  return isObj(x) && typeof x.catalogVersion === 'string' && Array.isArray(x.vulnerabilities) && x.id === undefined && (x.vulnerabilities.length === 0 || (isObj(x.vulnerabilities[0]) && typeof x.vulnerabilities[0].cveID === 'string'));
+  return isObject(x) && typeof x.catalogVersion === 'string' && Array.isArray(x.vulnerabilities) && x.id === undefined && (x.vulnerabilities.length === 0 || (isObject(x.vulnerabilities[0]) && typeof x.vulnerabilities[0].cveID === 'string'));
 }
 
 /**
@@ -116,7 +116,7 @@ export function matchEntry(a: OsvAffected): string {
   if (ranges && ranges.length > 0) e.ranges = ranges;
   if (a.versions && a.versions.length > 0) e.versions = a.versions;
   if (a.severity) e.severity = a.severity;
-  const ds = isObj(a.database_specific) ? a.database_specific.severity : undefined;
+  const ds = isObject(a.database_specific) ? a.database_specific.severity : undefined;
   if (typeof ds === 'string') e.database_specific = { severity: ds };
   return JSON.stringify(e);
 }
@@ -272,10 +272,12 @@ function badVersions(a: OsvAffected, eco: string): { list: string[]; scheme: str
 /** The decoded record as it was before decoding, for comparing two copies of one id. */
 export function recordText(enc: number, body: string | Uint8Array, size: number | null): string {
   if (enc === ENC_DEFLATE) {
-    const raw = Buffer.from(body as Uint8Array);
+    const b = body as Uint8Array;
+    // A view, not a copy: inflate only reads it.
+    const raw = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
     return stripBom(inflateRaw(raw, typeof size === 'number' ? size : undefined).toString('utf8'));
   }
-  return typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+  return stripBom(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
 }
 
 // ───────────────────────────── files ─────────────────────────────
