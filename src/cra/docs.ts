@@ -11,6 +11,8 @@
 import { readPolicy, isDefaultDeny } from '../controls/network/model.js';
 import { PSA_LABEL_PREFIX } from '../controls/pod-security/index.js';
 import type { FrameworkResult } from '../frameworks/assess.js';
+import { escapeHtml } from '../report/compliance-html.js';
+import { markdownCell } from '../report/compliance-report.js';
 import type { ScanResult } from '../scanner.js';
 import { allComponents, type Sbom } from '../supply/sbom/model.js';
 import type { Case } from './cases.js';
@@ -274,7 +276,6 @@ function blocks(d: TechnicalDocs): Block[] {
   return b;
 }
 
-const mdCell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function docsToMarkdown(d: TechnicalDocs): string {
   const out: string[] = [];
@@ -282,12 +283,12 @@ export function docsToMarkdown(d: TechnicalDocs): string {
     if ('h' in x) out.push(`${'#'.repeat(x.h)} ${x.text}\n`);
     else if ('p' in x) out.push(`${x.p}\n`);
     else if ('ul' in x) out.push(x.ul.map((i) => `- ${i}`).join('\n') + '\n');
-    else out.push([`| ${x.table.head.map(mdCell).join(' | ')} |`, `|${x.table.head.map(() => ' --- |').join('')}`, ...x.table.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)].join('\n') + '\n');
+    else out.push([`| ${x.table.head.map(markdownCell).join(' | ')} |`, `|${x.table.head.map(() => ' --- |').join('')}`, ...x.table.rows.map((r) => `| ${r.map(markdownCell).join(' | ')} |`)].join('\n') + '\n');
   }
   return out.join('\n');
 }
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = escapeHtml;
 /** `code` spans of the Markdown rendering become <code> in HTML (after escaping). */
 const inline = (s: string): string => esc(s).replace(/`([^`]+)`/g, '<code>$1</code>');
 

@@ -232,7 +232,8 @@ export function formatComplianceJson(r: ComplianceReport): string {
 }
 
 /** A Markdown table cell: pipes escaped, newlines flattened. */
-const cell = (s: string): string => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+export const markdownCell = (s: string): string => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+const cell = markdownCell;
 const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
 const pct = (v: number | null): string => (v === null ? 'no score (nothing decided)' : `${v}%`);
 const STATUS_MARK: Record<ReportStatus, string> = { pass: '✅ pass', fail: '❌ fail', manual: '📋 manual', 'not-applicable': '➖ n/a' };
