@@ -31,7 +31,7 @@ import { classifyProduct } from '../cra/classify.js';
 import { casesOverview, clockStatus, formatTimeLeft, type Track } from '../cra/clocks.js';
 import { buildTechnicalDocs, docsToHtml, docsToMarkdown } from '../cra/docs.js';
 import { buildDraft, draftToMarkdown } from '../cra/drafts.js';
-import { deliver, NOTIFICATION_EVIDENCE_KIND, notificationBody, notificationText, parseDuration, pendingNotifications } from '../cra/notify.js';
+import { deliver, NOTIFICATION_EVIDENCE_KIND, notificationBody, notificationText, pendingNotifications } from '../cra/notify.js';
 import { ProductErrors, readProduct, type Product } from '../cra/product.js';
 import { CaseRepository } from '../cra/repository.js';
 import { applyTriage, parseVex, suggestTriage, toCsafVex, toCycloneDxVex, toOpenVex } from '../cra/vex.js';
@@ -48,7 +48,7 @@ import { defaultExceptionPolicy } from '../config/defaults.js';
 import { scan, type ScanResult } from '../scanner.js';
 import { currentTime, podSecurityOf, readFileConfig } from './scan.js';
 import { evidenceKey, STORE_HELP, withCliStore } from './history.js';
-import { emit, EXIT_FINDINGS, EXIT_OK, UsageError } from './util.js';
+import { durationFlag, emit, EXIT_FINDINGS, EXIT_OK, UsageError } from './util.js';
 
 const KEY_HELP = 'the Ed25519 evidence signing key (default: $KUBECOMPLY_EVIDENCE_KEY, else beside the SQLite file or in the data directory)';
 const PRODUCT_DEFAULT = 'product.yaml';
@@ -668,13 +668,8 @@ function notifyCmd(): Command {
       }
       if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new UsageError(`invalid --webhook "${url}": expected an http(s) URL`);
     }
-    const reminders = flags.remind.split(',').filter((x) => x.trim() !== '').map((x) => {
-      const ms = parseDuration(x);
-      if (ms === undefined || ms <= 0) throw new UsageError(`invalid --remind "${x}"`, 'use durations such as 24h, 2h, 30m, 1d');
-      return ms;
-    });
-    const timeoutMs = parseDuration(flags.timeout);
-    if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`invalid --timeout "${flags.timeout}"`, 'use a duration, e.g. 10s or 500ms');
+    const reminders = flags.remind.split(',').filter((x) => x.trim() !== '').map((x) => durationFlag(x, '--remind', 'use durations such as 24h, 2h, 30m, 1d'));
+    const timeoutMs = durationFlag(flags.timeout, '--timeout', 'use a duration, e.g. 10s or 500ms');
     const headers: Record<string, string> = {};
     for (const h of flags.header) {
       const i = h.indexOf(':');

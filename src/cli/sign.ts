@@ -12,8 +12,7 @@ import type { ImageVerdict } from '../supply/policy/evaluate.js';
 import type { Authority, ImagePolicy } from '../supply/policy/image-policy.js';
 import type { PrivateKeyInfo } from '../supply/signature/index.js';
 import type { VulnDb } from '../supply/vuln/db.js';
-import { parseDuration } from '../core/duration.js';
-import { emit, EXIT_FINDINGS, EXIT_OK, UsageError } from './util.js';
+import { durationFlag, emit, EXIT_FINDINGS, EXIT_OK, UsageError } from './util.js';
 
 // The registry client, Sigstore libraries and policy evaluator load when a command runs, not with every
 // `kubecomply` invocation (they add ~0.2 s to start-up).
@@ -38,12 +37,6 @@ function withRegistryOptions(c: Command): Command {
     .option('--ca-file <file>', 'extra trusted CA certificates (PEM) for the registry')
     .option('--insecure-registry <host>', 'a registry that may be spoken to over plain HTTP (repeatable; loopback always may)', collect, [] as string[])
     .option('--timeout <duration>', 'bound on the whole operation, e.g. 30s, 2m', '60s');
-}
-
-function durationMs(s: string, flag: string): number {
-  const ms = parseDuration(s);
-  if (ms === undefined || ms <= 0) throw new UsageError(`invalid ${flag} "${s}"`, 'use e.g. 500ms, 30s or 2m');
-  return ms;
 }
 
 export async function registryClient(flags: RegistryFlags): Promise<RegistryClient> {
@@ -102,7 +95,7 @@ function signCmd(): Command {
     }
     const client = await registryClient(flags);
     const { signAndPush } = await publish();
-    const r = await userErrors(() => signAndPush(client, image, key, { ...(flags.annotation.length ? { annotations } : {}), signal: AbortSignal.timeout(durationMs(flags.timeout, '--timeout')) })).finally(() => client.close());
+    const r = await userErrors(() => signAndPush(client, image, key, { ...(flags.annotation.length ? { annotations } : {}), signal: AbortSignal.timeout(durationFlag(flags.timeout, '--timeout')) })).finally(() => client.close());
     await emit([`signed ${image} (${r.digest}) with key ${key.publicKey.fingerprint}\npushed ${r.target} (${r.layers} signature${r.layers === 1 ? '' : 's'})\n`], undefined);
     process.exitCode = EXIT_OK;
   });
@@ -130,7 +123,7 @@ function attestCmd(): Command {
     const predicateType = await attestType(flags.type);
     const client = await registryClient(flags);
     const { attestAndPush } = await publish();
-    const r = await userErrors(() => attestAndPush(client, image, key, { predicateType, predicate, ...(flags.replace ? { replace: true } : {}), signal: AbortSignal.timeout(durationMs(flags.timeout, '--timeout')) })).finally(() => client.close());
+    const r = await userErrors(() => attestAndPush(client, image, key, { predicateType, predicate, ...(flags.replace ? { replace: true } : {}), signal: AbortSignal.timeout(durationFlag(flags.timeout, '--timeout')) })).finally(() => client.close());
     await emit([`attested ${image} (${r.digest}): ${predicateType}, signed with key ${key.publicKey.fingerprint}\npushed ${r.target} (${r.layers} attestation${r.layers === 1 ? '' : 's'})\n`], undefined);
     process.exitCode = EXIT_OK;
   });
@@ -273,7 +266,7 @@ Examples:
 Exit codes: 0 every image verified, 1 an image failed verification or its policy, 2 usage error.`,
       ),
   ).action(async (images: string[], flags: VerifyFlags) => {
-    const budget = durationMs(flags.timeout, '--timeout');
+    const budget = durationFlag(flags.timeout, '--timeout');
     let policies: ImagePolicy[];
     let invalid: { name: string; images: string[] }[] = [];
     if (flags.policy.length > 0) {

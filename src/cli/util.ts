@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { parseDuration } from '../core/duration.js';
 import type { Writable } from 'node:stream';
 
 /** A mistake in how the command was called: exit code 2 with a hint. */
@@ -47,6 +48,13 @@ export async function emit(chunks: Iterable<string | Uint8Array>, file: string |
   await writeChunks(chunks, out);
   out.end();
   await once(out, 'finish');
+}
+
+/** A positive duration flag (`500ms`, `30s`, `2m`, `24h`, `1d`) in milliseconds; a UsageError naming the flag otherwise. */
+export function durationFlag(value: string, flag: string, hint = 'use e.g. 500ms, 30s or 2m'): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new UsageError(`invalid ${flag} "${value}"`, hint);
+  return ms;
 }
 
 /** Splits `a,b` and repeated flags into one list. */

@@ -46,9 +46,7 @@ export interface PendingNotifications {
   skip: string[];
 }
 
-export { parseDuration } from '../core/duration.js';
 
-const offsetLabel = (ms: number): string => formatTimeLeft(ms);
 
 /** What is due now, given the keys already handled. `reminders` are offsets before each deadline, in ms. */
 export function pendingNotifications(cases: readonly Case[], handled: ReadonlySet<string>, now: Date, reminders: readonly number[]): PendingNotifications {
@@ -101,7 +99,7 @@ export function notificationText(n: Notification, product?: string): string {
       return `CRA reporting clock started for ${what}: ${n.track === 'incident' ? 'severe incident' : 'actively exploited vulnerability'} since ${n.startedAt}${next ? `; ${next}` : ''}`;
     }
     case 'reminder':
-      return `CRA ${stage} for ${what} due ${n.due}: ${formatTimeLeft(n.msLeft ?? 0)} left (reminder ${offsetLabel(n.reminderMs ?? 0)} before)`;
+      return `CRA ${stage} for ${what} due ${n.due}: ${formatTimeLeft(n.msLeft ?? 0)} left (reminder ${formatTimeLeft(n.reminderMs ?? 0)} before)`;
     case 'overdue':
       return `CRA ${stage} for ${what} is OVERDUE: it was due ${n.due} (${formatTimeLeft(-(n.msLeft ?? 0))} ago)`;
   }

@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { markExploited, markIncident, must, recordReport, type Case } from '../../src/cra/cases.js';
-import { deliver, notificationBody, notificationText, parseDuration, pendingNotifications } from '../../src/cra/notify.js';
+import { parseDuration } from '../../src/core/duration.js';
+import { deliver, notificationBody, notificationText, pendingNotifications } from '../../src/cra/notify.js';
 import { caseIn, who } from './fixtures.js';
 
 const AWARE = '2026-12-01T09:00:00.000Z';
