@@ -47,6 +47,7 @@ interface ScanFlags {
   verifyImages?: boolean;
   imagePolicy: string[];
   insecureRegistry: string[];
+  vulnDb?: string;
   registryCaFile?: string;
 }
 
@@ -76,6 +77,7 @@ export function scanCommand(): Command {
     .option('--image-policy <file>', 'ImagePolicy documents for --verify-images (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--insecure-registry <host>', 'with --verify-images: a registry that may be spoken to over plain HTTP (repeatable; loopback always may)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--registry-ca-file <file>', 'with --verify-images: extra CA certificates (PEM) for the registries')
+    .option('--vuln-db <file>', "with --verify-images: the vulnerability index for policies' maxSeverity (default: kubecomply vuln db import's cache)")
     .option('-c, --config <file>', 'settings file (default: ./kubecomply.yaml when it exists)')
     .option('--no-config', 'ignore ./kubecomply.yaml')
     .addOption(new Option('--pss-level <level>', 'Pod Security Standards level to require').choices(PSS_LEVELS).default('restricted'))
@@ -209,8 +211,8 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
     if (flags.imagePolicy.length === 0) throw new UsageError('--verify-images needs --image-policy FILE', 'write an ImagePolicy document (see "kubecomply verify --help" and the README)');
     const { policies, invalid } = await loadImagePolicies(flags.imagePolicy);
     registry = await registryClient({ insecureRegistry: flags.insecureRegistry, ...(flags.registryCaFile ? { caFile: flags.registryCaFile } : {}), timeout: '60s' });
-    const [{ imagePolicyControl: make }, { ImageVerifier }] = await Promise.all([import('../supply/policy/control.js'), import('../supply/policy/evaluate.js')]);
-    imagePolicy = make(new ImageVerifier({ policies, invalid, client: registry }));
+    const [{ imagePolicyControl: make }, { ImageVerifier }, { lazyReadonlyDb }] = await Promise.all([import('../supply/policy/control.js'), import('../supply/policy/evaluate.js'), import('../supply/vuln/db.js')]);
+    imagePolicy = make(new ImageVerifier({ policies, invalid, client: registry, vulnDb: lazyReadonlyDb(flags.vulnDb).get }));
   } else if (flags.imagePolicy.length > 0) throw new UsageError('--image-policy is for --verify-images');
   const known = imagePolicy ? [...BUILTIN_CONTROLS, imagePolicy.control] : BUILTIN_CONTROLS;
   const catalog = frameworks.length > 0 ? controlsForFrameworks(known, frameworks) : known;

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { AdmissionConfigError, createDecider, isAdmissionGuard } from '../admission/index.js';
 import type { GatedDecider } from '../admission/images.js';
-import type { VulnDb } from '../supply/vuln/db.js';
 import { loadImagePolicies, registryClient } from './sign.js';
 import { defaultAdmissionSettings, defaultExceptionPolicy } from '../config/defaults.js';
 import { BUILTIN_CONTROLS } from '../controls/index.js';
@@ -268,24 +267,9 @@ async function runServe(flags: ServeFlags, cmd: Command): Promise<number> {
     const budgetMs = Number(flags.imageVerifyBudget);
     if (!/^\d+$/.test(flags.imageVerifyBudget) || budgetMs <= 0) throw new UsageError(`invalid --image-verify-budget "${flags.imageVerifyBudget}": expected milliseconds, e.g. 5000`);
     const { policies, invalid } = await loadImagePolicies(flags.imagePolicy);
-    const [{ withImagePolicies }, { ImageVerifier }, { defaultDbPath, VulnDb }] = await Promise.all([import('../admission/images.js'), import('../supply/policy/evaluate.js'), import('../supply/vuln/db.js')]);
+    const [{ withImagePolicies }, { ImageVerifier }, { lazyReadonlyDb }] = await Promise.all([import('../admission/images.js'), import('../supply/policy/evaluate.js'), import('../supply/vuln/db.js')]);
     const client = await registryClient({ ...(flags.registryCaFile ? { caFile: flags.registryCaFile } : {}), insecureRegistry: flags.insecureRegistry, timeout: '60s' });
-    let db: VulnDb | null | undefined;
-    const verifier = new ImageVerifier({
-      policies,
-      invalid,
-      client,
-      vulnDb: () => {
-        if (db === undefined) {
-          try {
-            db = VulnDb.open(flags.vulnDb ?? defaultDbPath(), { readonly: true });
-          } catch {
-            db = null;
-          }
-        }
-        return db ?? undefined;
-      },
-    });
+    const verifier = new ImageVerifier({ policies, invalid, client, vulnDb: lazyReadonlyDb(flags.vulnDb).get });
     decider = withImagePolicies(base, { verifier, budgetMs });
     imagePolicies = `, ${policies.length} image polic${policies.length === 1 ? 'y' : 'ies'} (budget ${budgetMs} ms)`;
   }

@@ -11,7 +11,6 @@ import type { RegistryClient } from '../supply/oci/client.js';
 import type { ImageVerdict } from '../supply/policy/evaluate.js';
 import type { Authority, ImagePolicy } from '../supply/policy/image-policy.js';
 import type { PrivateKeyInfo } from '../supply/signature/index.js';
-import type { VulnDb } from '../supply/vuln/db.js';
 import { durationFlag, emit, EXIT_FINDINGS, EXIT_OK, UsageError } from './util.js';
 
 // The registry client, Sigstore libraries and policy evaluator load when a command runs, not with every
@@ -275,31 +274,15 @@ Exit codes: 0 every image verified, 1 an image failed verification or its policy
     } else policies = await Promise.all(images.map((i) => flagPolicy(i, flags)));
     const client = await registryClient(flags);
     const { ImageVerifier } = await evaluate();
-    const { defaultDbPath, VulnDb } = await import('../supply/vuln/db.js');
-    let db: VulnDb | undefined;
-    let dbTried = false;
-    const verifier = new ImageVerifier({
-      policies,
-      invalid,
-      client,
-      vulnDb: () => {
-        if (!dbTried) {
-          dbTried = true;
-          try {
-            db = VulnDb.open(flags.db ?? defaultDbPath(), { readonly: true });
-          } catch {
-            db = undefined;
-          }
-        }
-        return db;
-      },
-    });
+    const { lazyReadonlyDb } = await import('../supply/vuln/db.js');
+    const vulnDb = lazyReadonlyDb(flags.db);
+    const verifier = new ImageVerifier({ policies, invalid, client, vulnDb: vulnDb.get });
     let verdicts: Map<string, ImageVerdict>;
     try {
       verdicts = await userErrors(() => verifier.verifyAll(images, AbortSignal.timeout(budget)));
     } finally {
       client.close();
-      db?.close();
+      vulnDb.close();
     }
     const list = images.map((i) => verdicts.get(i)!);
     if (flags.output === 'json') await emit([`${JSON.stringify(list, null, 2)}\n`], undefined);

@@ -181,6 +181,28 @@ spec:
     assert.match(noPolicy.stderr, /--verify-images needs --image-policy FILE/);
   });
 
+  test('scan --verify-images --vuln-db: maxSeverity judges the attested SBOM against that index', async () => {
+    const img = `${reg.host}/team/sbom:1.0`;
+    await pushTestImage(client, img);
+    const digest = (await client.headManifest(img))!.digest;
+    ok(await kc(['sign', img, '--key', release.priv]), 'sign');
+    const sbom = path.join(dir, 'sbom.cdx.json');
+    writeFileSync(sbom, JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.5', version: 1, components: [{ type: 'library', name: 'lodash', version: '4.17.20', purl: 'pkg:npm/lodash@4.17.20' }] }));
+    ok(await kc(['attest', img, '--key', release.priv, '--predicate', sbom, '--type', 'cyclonedx']), 'attest the SBOM');
+    const osv = path.join(dir, 'GHSA-p6mc-m468-83gw.json');
+    writeFileSync(osv, JSON.stringify({ schema_version: '1.6.0', id: 'GHSA-p6mc-m468-83gw', modified: '2026-01-01T00:00:00Z', summary: 'prototype pollution in lodash', affected: [{ package: { ecosystem: 'npm', name: 'lodash' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.17.21' }] }] }], database_specific: { severity: 'MODERATE' } }));
+    const db = path.join(dir, 'scan-vuln.db');
+    ok(await kc(['vuln', 'db', 'import', osv, '--db', db]), 'vuln db import');
+    const f = path.join(dir, 'sbom-policy.yaml');
+    writeFileSync(f, `apiVersion: kubecomply.io/v1alpha1\nkind: ImagePolicy\nmetadata:\n  name: no-medium\nspec:\n  images: ["${reg.host}/team/sbom"]\n  signatures:\n    anyOf:\n      - key: ${path.basename(release.pub)}\n  maxSeverity: low\n`);
+    const m = path.join(dir, 'sbom-deploy.yaml');
+    writeFileSync(m, `apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  containers:\n    - name: app\n      image: ${reg.host}/team/sbom@${digest}\n`);
+    const r = await kc(['scan', m, '--verify-images', '--image-policy', f, '--vuln-db', db, '--controls', 'image-policy-verified', '-f', 'json', '--no-config']);
+    assert.equal(r.code, 1, r.stderr);
+    const found = JSON.stringify((JSON.parse(r.stdout) as { findings: unknown[] }).findings);
+    assert.match(found, /GHSA-p6mc-m468-83gw \(medium\) in lodash@4\.17\.20 exceeds low/);
+  });
+
   test('an invalid policy is refused with file, line and field', async () => {
     const f = path.join(dir, 'bad-policy.yaml');
     writeFileSync(f, `apiVersion: kubecomply.io/v1alpha1\nkind: ImagePolicy\nmetadata:\n  name: bad\nspec:\n  images: ["x/**"]\n  maxSeverity: severe\n  signatures:\n    anyOf:\n      - key: missing.pub\n`);

@@ -47,6 +47,27 @@ export { readZip, readZipFile, useFastInflate, type ByteSource, type ZipEntryHan
 const SCHEMA_VERSION = '5';
 
 /** Where the index lives unless told otherwise (a cache, like Trivy's DB): $KUBECOMPLY_CACHE_DIR/vuln.db, $XDG_CACHE_HOME/kubecomply/vuln.db, ~/.cache/kubecomply/vuln.db. */
+/**
+ * The index at `file` (default: the cache), opened read-only on the first `get` and kept; undefined
+ * when it cannot be opened (a policy's maxSeverity then fails, saying there is no index).
+ */
+export function lazyReadonlyDb(file?: string): { get: () => VulnDb | undefined; close: () => void } {
+  let db: VulnDb | null | undefined;
+  return {
+    get: () => {
+      if (db === undefined) {
+        try {
+          db = VulnDb.open(file ?? defaultDbPath(), { readonly: true });
+        } catch {
+          db = null;
+        }
+      }
+      return db ?? undefined;
+    },
+    close: () => db?.close(),
+  };
+}
+
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.KUBECOMPLY_CACHE_DIR) return path.join(env.KUBECOMPLY_CACHE_DIR, 'vuln.db');
   if (env.XDG_CACHE_HOME) return path.join(env.XDG_CACHE_HOME, 'kubecomply', 'vuln.db');
