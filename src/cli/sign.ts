@@ -130,13 +130,15 @@ function attestCmd(): Command {
 
 /** cosign's --type names (the first URI of each alias is what cosign writes), or a URI as given. */
 async function attestType(t: string): Promise<string> {
-  const { predicateTypesFor } = await policy();
-  if (t === 'custom') return 'https://cosign.sigstore.dev/attestation/v1';
-  if (t === 'slsaprovenance') return 'https://slsa.dev/provenance/v0.2';
-  if (/^[a-z][a-z0-9+.-]*:/.test(t)) return t;
+  return (await predicateTypesOf(t, '--type'))[0]!;
+}
+
+/** The predicate type URIs of --type/--attestation, or a UsageError naming the flag. */
+async function predicateTypesOf(t: string, flag: string): Promise<string[]> {
+  const { predicateTypesFor, PREDICATE_TYPE_HELP } = await policy();
   const uris = predicateTypesFor(t);
-  if (uris.length === 1 && uris[0] === t) throw new UsageError(`unknown --type "${t}"`, 'use slsaprovenance, slsaprovenance1, spdx, cyclonedx, vuln, custom or a predicate type URI');
-  return uris[0]!;
+  if (!uris) throw new UsageError(`unknown ${flag} "${t}"`, `use ${PREDICATE_TYPE_HELP}`);
+  return uris;
 }
 
 // ------------------------------------------------------------------------------------------------ verify
@@ -155,8 +157,9 @@ interface VerifyFlags extends RegistryFlags {
 }
 
 /** The policy the flags describe (cosign verify's flags), as an ImagePolicy for the one image. */
-async function flagPolicy(image: string, flags: VerifyFlags): Promise<ImagePolicy> {
-  const { predicateTypesFor, repositoryOf } = await policy();
+/** The flags as one policy governing the repositories of the images named on the command line. */
+async function flagPolicy(images: readonly string[], flags: VerifyFlags): Promise<ImagePolicy> {
+  const { repositoryOf } = await policy();
   const { parseImageReference } = await references();
   const authorities: Authority[] = [];
   if (flags.key) {
@@ -194,16 +197,22 @@ async function flagPolicy(image: string, flags: VerifyFlags): Promise<ImagePolic
     });
   }
   if (authorities.length === 0) throw new UsageError('nothing to verify with', 'pass --key cosign.pub, or --certificate-identity … --certificate-oidc-issuer … --trusted-root …, or --policy policy.yaml');
-  const p = parseImageReference(image);
-  if (!p.ok) throw new UsageError(`${image}: not a valid image reference: ${p.error}`);
+  const repositories = new Set<string>();
+  for (const image of images) {
+    const p = parseImageReference(image);
+    if (!p.ok) throw new UsageError(`${image}: not a valid image reference: ${p.error}`);
+    repositories.add(repositoryOf(p.ref));
+  }
+  const attestations = [];
+  for (const t of flags.attestation) attestations.push({ type: t, predicateTypes: await predicateTypesOf(t, '--attestation'), conditions: [] });
   return {
     name: 'command line',
     file: '<flags>',
     line: 0,
-    images: [repositoryOf(p.ref)],
+    images: [...repositories],
     requirePinnedDigest: false,
     signatures: { mode: 'anyOf', authorities },
-    attestations: flags.attestation.map((t) => ({ type: t, predicateTypes: t === 'custom' ? ['https://cosign.sigstore.dev/attestation/v1'] : predicateTypesFor(t), conditions: [] })),
+    attestations,
     requireSbom: false,
     onRegistryError: 'deny',
   };
@@ -271,7 +280,7 @@ Exit codes: 0 every image verified, 1 an image failed verification or its policy
     if (flags.policy.length > 0) {
       if (flags.key || flags.certificateIdentity || flags.certificateIdentityRegexp) throw new UsageError('--policy and --key/--certificate-* contradict each other: the policy names its authorities');
       ({ policies, invalid } = await loadImagePolicies(flags.policy));
-    } else policies = await Promise.all(images.map((i) => flagPolicy(i, flags)));
+    } else policies = [await flagPolicy(images, flags)];
     const client = await registryClient(flags);
     const { ImageVerifier } = await evaluate();
     const { lazyReadonlyDb } = await import('../supply/vuln/db.js');

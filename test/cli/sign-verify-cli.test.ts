@@ -203,6 +203,17 @@ spec:
     assert.match(found, /GHSA-p6mc-m468-83gw \(medium\) in lodash@4\.17\.20 exceeds low/);
   });
 
+  test('verify with flags: images of one repository are judged by one policy, each failure said once; a misspelt --attestation is a usage error', async () => {
+    // other (app:2.0) is never signed by wrong: two images, one repository, two failures.
+    const r = await kc(['verify', app, other, '--key', wrong.pub]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.equal((r.stdout.match(/command line: signatures:/g) ?? []).length, 2, r.stdout);
+    const typo = await kc(['verify', app, '--key', release.pub, '--attestation', 'slsaprovenace1']);
+    assert.equal(typo.code, 2, typo.stdout + typo.stderr);
+    assert.match(typo.stderr, /unknown --attestation "slsaprovenace1"/);
+    assert.match(typo.stderr, /a predicate type URI or one of slsaprovenance, /);
+  });
+
   test('an invalid policy is refused with file, line and field', async () => {
     const f = path.join(dir, 'bad-policy.yaml');
     writeFileSync(f, `apiVersion: kubecomply.io/v1alpha1\nkind: ImagePolicy\nmetadata:\n  name: bad\nspec:\n  images: ["x/**"]\n  maxSeverity: severe\n  signatures:\n    anyOf:\n      - key: missing.pub\n`);
@@ -210,6 +221,12 @@ spec:
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /bad-policy\.yaml:10:\d+: ImagePolicy "bad": spec\.signatures\.anyOf\[0\]\.key: cannot read the key file .*missing\.pub: ENOENT/);
     assert.match(r.stderr, /bad-policy\.yaml:7:\d+: ImagePolicy "bad": spec\.maxSeverity: expected one of none, low, medium, high, critical/);
+    // A misspelt alias is not a predicate type that no attestation will ever have.
+    const typo = path.join(dir, 'typo-policy.yaml');
+    writeFileSync(typo, `apiVersion: kubecomply.io/v1alpha1\nkind: ImagePolicy\nmetadata:\n  name: typo\nspec:\n  images: ["x/**"]\n  signatures:\n    anyOf:\n      - key: ${path.basename(release.pub)}\n  attestations:\n    - predicateType: slsaprovenace1\n`);
+    const t = await kc(['verify', app, '--policy', typo]);
+    assert.equal(t.code, 2, t.stderr);
+    assert.match(t.stderr, /typo-policy\.yaml:11:\d+: ImagePolicy "typo": spec\.attestations\[0\]\.predicateType: unknown predicate type "slsaprovenace1"/);
   });
 
   test('an unreachable registry fails closed with the reason', async () => {

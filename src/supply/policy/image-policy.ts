@@ -39,6 +39,7 @@ import { parseImageReference, type ImageReference } from '../../core/image-refer
 import { isObject } from '../../core/inventory.js';
 import { locateFields } from '../../core/locations.js';
 import type { Diagnostic, Resource } from '../../core/types.js';
+import { COSIGN_CUSTOM_V1 } from '../signature/predicates.js';
 import type { VulnSeverity } from '../vuln/types.js';
 
 export const IMAGE_POLICY_API_VERSION = 'kubecomply.io/v1alpha1';
@@ -113,6 +114,7 @@ export const PREDICATE_ALIASES: Readonly<Record<string, readonly string[]>> = {
   cyclonedx: ['https://cyclonedx.org/bom', 'https://cyclonedx.org/schema'],
   vuln: ['https://cosign.sigstore.dev/attestation/vuln/v1'],
   link: ['https://in-toto.io/Link/v1'],
+  custom: [COSIGN_CUSTOM_V1],
 };
 
 export const SBOM_PREDICATE_TYPES = [...PREDICATE_ALIASES.spdx!, ...PREDICATE_ALIASES.cyclonedx!];
@@ -122,9 +124,18 @@ export function isSbomPredicate(uri: string): boolean {
   return SBOM_PREDICATE_TYPES.some((t) => uri === t || uri.startsWith(`${t}/`));
 }
 
-export function predicateTypesFor(type: string): string[] {
-  return [...(PREDICATE_ALIASES[type.toLowerCase()] ?? [type])];
+/**
+ * The predicate type URIs a type name stands for: an alias's (the first is what cosign writes), or a URI
+ * as given; undefined for anything else, such as a misspelt alias.
+ */
+export function predicateTypesFor(type: string): string[] | undefined {
+  const alias = PREDICATE_ALIASES[type.toLowerCase()];
+  if (alias) return [...alias];
+  return /^[a-z][a-z0-9+.-]*:/i.test(type) ? [type] : undefined;
 }
+
+/** How a predicate type may be written (for messages). */
+export const PREDICATE_TYPE_HELP = `a predicate type URI or one of ${Object.keys(PREDICATE_ALIASES).join(', ')}`;
 
 const SEVERITIES: readonly VulnSeverity[] = ['none', 'low', 'medium', 'high', 'critical'];
 
@@ -362,10 +373,15 @@ function parseOne(r: Resource): { policy?: ImagePolicy; problems: Ctx['problems'
       spec.attestations.forEach((a, i) => {
         const f = `spec.attestations[${i}]`;
         if (!isObject(a) || typeof a.predicateType !== 'string' || a.predicateType === '') {
-          c.problems.push({ field: `${f}.predicateType`, message: `required: a predicate type URI or one of ${Object.keys(PREDICATE_ALIASES).join(', ')}` });
+          c.problems.push({ field: `${f}.predicateType`, message: `required: ${PREDICATE_TYPE_HELP}` });
           return;
         }
-        const req: AttestationRequirement = { type: a.predicateType, predicateTypes: predicateTypesFor(a.predicateType), conditions: conditions(c, a.conditions, `${f}.conditions`) };
+        const predicateTypes = predicateTypesFor(a.predicateType);
+        if (!predicateTypes) {
+          c.problems.push({ field: `${f}.predicateType`, message: `unknown predicate type "${a.predicateType}": expected ${PREDICATE_TYPE_HELP}` });
+          return;
+        }
+        const req: AttestationRequirement = { type: a.predicateType, predicateTypes, conditions: conditions(c, a.conditions, `${f}.conditions`) };
         if (a.authorities !== undefined) req.authorities = authorities(c, a.authorities, `${f}.authorities`);
         p.attestations.push(req);
       });
