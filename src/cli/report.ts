@@ -18,7 +18,7 @@ import { EVIDENCE_EXPORT, FINDINGS, INDEX, PACK_SCHEMA, safeBaseName, verifyPack
 import { painter } from '../report/table.js';
 import { scan } from '../scanner.js';
 import { appendEvidence, publicKeyFromPem, sealedExport } from '../store/evidence.js';
-import { buildScan, loadScan, verifyScanSummary } from '../store/scans.js';
+import { buildScan, loadScan, verifyRecordedScan } from '../store/scans.js';
 import type { ScanObjectRecord, Store } from '../store/types.js';
 import { TOOL } from '../core/version.js';
 import { currentTime, formatDiagnostic, podSecurityOf, readFileConfig } from './scan.js';
@@ -119,7 +119,7 @@ async function storedInput(s: Store, base: Pick<ReportInput, 'frameworkId' | 'mi
     scan: loaded.scan,
     findings: loaded.findings,
     objects: loaded.objects,
-    summaryVerified: verifyScanSummary(loaded.scan, loaded.findings, loaded.objects),
+    summaryVerified: await verifyRecordedScan(s, loaded),
     history,
     ...(head ? { chainHead: head } : {}),
   };

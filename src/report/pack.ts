@@ -22,7 +22,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { keyIdOf, parseExport, publicKeyFromPem, verifyEvidence, type EvidenceKey } from '../store/evidence.js';
-import { verifyScanSummary } from '../store/scans.js';
+import { recordVouchesFor, verifyScanSummary } from '../store/scans.js';
 import type { ScanFindingRecord, ScanObjectRecord, ScanRecord } from '../store/types.js';
 
 export const PACK_SCHEMA = 'kubecomply.io/evidence-pack/v1';
@@ -303,9 +303,7 @@ export async function verifyPack(archive: Buffer, opts: { publicKey?: KeyObject 
       } else if (!verifyScanSummary(doc.scan, doc.findings, doc.objects)) {
         problems.push({ kind: 'bad-findings', file: FINDINGS, message: `${FINDINGS}: the findings and objects do not hash to the scan's summary hash ${String(doc.scan.summaryHash).slice(0, 16)}…` });
       } else if (doc.scan.evidence) {
-        const rec = records.find((r) => r.seq === doc.scan!.evidence!.seq);
-        const carried = (rec?.payload as { summaryHash?: unknown } | null)?.summaryHash;
-        if (!rec || rec.hash !== doc.scan.evidence.hash || carried !== doc.scan.summaryHash) {
+        if (!recordVouchesFor(doc.scan, records.find((r) => r.seq === doc.scan!.evidence!.seq))) {
           problems.push({ kind: 'bad-findings', file: FINDINGS, message: `${FINDINGS}: scan ${doc.scan.id}'s evidence record ${doc.scan.evidence.seq} is not in ${EVIDENCE_EXPORT} with that hash and summary` });
         }
       }

@@ -23,7 +23,7 @@ import { exceptionKey } from '../policy/exceptions.js';
 import type { ScanResult } from '../scanner.js';
 import { YAML_EXTENSIONS } from '../sources/loader.js';
 import { appendEvidence, canonicalJson, type AppendOptions } from './evidence.js';
-import type { ScanFindingRecord, ScanFrameworkRecord, ScanInput, ScanObjectCategory, ScanObjectRecord, ScanRecord, Store } from './types.js';
+import type { EvidenceRecord, ScanFindingRecord, ScanFrameworkRecord, ScanInput, ScanObjectCategory, ScanObjectRecord, ScanRecord, Store } from './types.js';
 
 export const SCAN_EVIDENCE_KIND = 'scan-summary';
 
@@ -321,6 +321,25 @@ export function buildScan(result: ScanResult, opts: BuildScanOptions = {}): Buil
 /** Recomputes a recorded scan's summary hash from its rows: false when a row was altered, added or removed. */
 export function verifyScanSummary(scan: ScanRecord, findings: readonly ScanFindingRecord[], objects: readonly ScanObjectRecord[]): boolean {
   return scanSummaryHash(scan, findings, objects) === scan.summaryHash;
+}
+
+/** Whether an evidence record is the "scan recorded" record a scan links to, carrying its summary hash. */
+export function recordVouchesFor(scan: ScanRecord, rec: EvidenceRecord | undefined): boolean {
+  const ev = scan.evidence;
+  return ev !== undefined && rec !== undefined && rec.seq === ev.seq && rec.hash === ev.hash && (rec.payload as { summaryHash?: unknown } | null)?.summaryHash === scan.summaryHash;
+}
+
+/**
+ * Whether a recorded scan is still what was recorded: its rows hash to its summary hash, and the
+ * store's evidence log holds its "scan recorded" record carrying that hash. The row's own summary
+ * hash alone proves nothing: whoever alters the rows can rewrite it too, not the signed log.
+ */
+export async function verifyRecordedScan(store: Store, loaded: { scan: ScanRecord; findings: readonly ScanFindingRecord[]; objects: readonly ScanObjectRecord[] }): Promise<boolean> {
+  if (!verifyScanSummary(loaded.scan, loaded.findings, loaded.objects)) return false;
+  const ev = loaded.scan.evidence;
+  if (!ev) return false;
+  const [rec] = await store.listEvidence({ afterSeq: ev.seq - 1, limit: 1 });
+  return recordVouchesFor(loaded.scan, rec);
 }
 
 export interface RecordedScan {

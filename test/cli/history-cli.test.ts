@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/index.js';
+import { loadScan, scanSummaryHash } from '../../src/store/scans.js';
 import { startPostgres } from '../helpers/postgres.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { tempDir, writeTree } from '../helpers/tmp.js';
@@ -291,6 +292,26 @@ describe('scan --store, history, diff, report (SQLite)', () => {
     expectCode(r, 2, 'report on an altered scan');
     assert.match(r.stderr, /scan 3: the stored findings or objects no longer match the summary hash/);
     assert.match(r.stdout, /MISMATCH: the stored scan rows were altered/);
+  });
+
+  test('rewriting the row\'s summary hash to match the altered rows does not help: the evidence record still carries the old one', async () => {
+    const s = await openStore(db);
+    let forged: string;
+    try {
+      const loaded = (await loadScan(s, 3))!;
+      forged = scanSummaryHash(loaded.scan, loaded.findings, loaded.objects);
+    } finally {
+      await s.close();
+    }
+    const raw = new Database(db);
+    try {
+      raw.prepare('UPDATE scan SET summary_hash = ? WHERE id = 3').run(forged);
+    } finally {
+      raw.close();
+    }
+    const r = await kc(['report', '--framework', 'cis', ...store]);
+    expectCode(r, 2, 'report on a scan whose summary hash was rewritten');
+    assert.match(r.stderr, /scan 3: the stored findings or objects no longer match the summary hash its evidence record carries/);
   });
 });
 
