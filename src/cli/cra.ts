@@ -46,7 +46,7 @@ import { checkOsvRecord, parseOsvText } from '../supply/vuln/osv.js';
 import { matchTargets } from '../supply/vuln/targets.js';
 import { defaultExceptionPolicy } from '../config/defaults.js';
 import { scan, type ScanResult } from '../scanner.js';
-import { currentTime, podSecurityOf, readFileConfig } from './scan.js';
+import { buildConfig, configuredControls, currentTime, readFileConfig } from './scan.js';
 import { evidenceKey, STORE_HELP, withCliStore } from './history.js';
 import { durationFlag, emit, EXIT_FINDINGS, EXIT_OK, UsageError } from './util.js';
 
@@ -737,10 +737,12 @@ function docsCmd(): Command {
     let result: ScanResult | undefined;
     if (flags.scan && flags.scan.length > 0) {
       const fileConfig = readFileConfig(flags.config);
-      const { pss } = podSecurityOf(flags, cmd, fileConfig);
-      // The same scan `kubecomply scan` runs, exceptions of the configuration applied.
+      // The scan `kubecomply scan` runs with this kubecomply.yaml: its disabled controls left out, its
+      // severities and exceptions applied.
+      const { config } = buildConfig({ ...flags, namespace: 'default' }, cmd, fileConfig);
       result = await scan(flags.scan, {
-        config: { pss, defaultNamespace: 'default', ...(fileConfig ? { settings: fileConfig.settings } : {}) },
+        config,
+        controls: configuredControls(fileConfig),
         exceptions: { policy: fileConfig?.exceptions ?? defaultExceptionPolicy(), now, files: fileConfig?.exceptions.files ?? [] },
       });
       const errors = result.diagnostics.filter((d) => d.level === 'error');

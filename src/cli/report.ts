@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { BUILTIN_CONTROLS } from '../controls/index.js';
-import { controlsForFrameworks, selectControls, withSeverities } from '../controls/select.js';
+import { controlsForFrameworks } from '../controls/select.js';
 import { defaultExceptionPolicy } from '../config/defaults.js';
 import { findFramework, FRAMEWORKS } from '../frameworks/index.js';
 import {
@@ -21,7 +21,7 @@ import { appendEvidence, publicKeyFromPem, sealedExport } from '../store/evidenc
 import { buildScan, loadScan, verifyRecordedScan } from '../store/scans.js';
 import type { ScanObjectRecord, Store } from '../store/types.js';
 import { TOOL } from '../core/version.js';
-import { currentTime, formatDiagnostic, podSecurityOf, readFileConfig } from './scan.js';
+import { buildConfig, configuredControls, currentTime, formatDiagnostic, readFileConfig } from './scan.js';
 import { evidenceKey, resolveScanId, STORE_HELP, withCliStore } from './history.js';
 import { collectList, emit, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, suggest, UsageError, useColor } from './util.js';
 
@@ -160,14 +160,12 @@ async function runReport(paths: string[], flags: ReportFlags, cmd: Command): Pro
 
   if (paths.length > 0) {
     const fileConfig = readFileConfig(flags.config);
-    const { pss, notes } = podSecurityOf(flags, cmd, fileConfig);
+    const { config, notes } = buildConfig(flags, cmd, fileConfig);
     for (const n of notes) if (!flags.quiet) stderr.write(`${ep('yellow', 'note:')} ${n}\n`);
-    const catalog = controlsForFrameworks(BUILTIN_CONTROLS, [framework]);
-    const controls = withSeverities(selectControls(catalog, { exclude: fileConfig?.disabled ?? [] }).controls, fileConfig?.severity ?? {});
     const policy = fileConfig?.exceptions ?? defaultExceptionPolicy();
     const result = await scan(paths, {
-      config: { pss, defaultNamespace: flags.namespace, ...(fileConfig ? { settings: fileConfig.settings } : {}) },
-      controls,
+      config,
+      controls: configuredControls(fileConfig, controlsForFrameworks(BUILTIN_CONTROLS, [framework])),
       frameworks: [framework],
       exceptions: { policy, now: base.now, files: [...policy.files, ...flags.exceptions] },
     });

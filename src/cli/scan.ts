@@ -9,7 +9,7 @@ import type { RegistryClient } from '../supply/oci/client.js';
 import { loadImagePolicies, registryClient } from './sign.js';
 import { defaultExceptionPolicy } from '../config/defaults.js';
 import { findFramework, FRAMEWORKS, type Framework } from '../frameworks/index.js';
-import type { Diagnostic, PssLevel, ScanConfig, Severity } from '../core/types.js';
+import type { Control, Diagnostic, PssLevel, ScanConfig, Severity } from '../core/types.js';
 import { formatJson } from '../report/json.js';
 import { formatJunit } from '../report/junit.js';
 import { formatSarif } from '../report/sarif.js';
@@ -146,7 +146,8 @@ export function podSecurityOf(flags: { pssLevel: string; pssVersion: string }, c
   return { pss: { level: level as PssLevel, version: parsed.version }, notes };
 }
 
-function buildConfig(flags: ScanFlags, cmd: Command, file: FileConfig | undefined): { config: ScanConfig; notes: string[] } {
+/** The scan configuration of the flags and kubecomply.yaml: Pod Security (see podSecurityOf), the default namespace (validated), the file's settings. */
+export function buildConfig(flags: { pssLevel: string; pssVersion: string; namespace: string }, cmd: Command, file: FileConfig | undefined): { config: ScanConfig; notes: string[] } {
   const { pss, notes } = podSecurityOf(flags, cmd, file);
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(flags.namespace) || flags.namespace.length > 63) {
     throw new UsageError(`invalid --namespace "${flags.namespace}": must be a DNS-1123 label (lowercase letters, digits and "-")`);
@@ -155,6 +156,14 @@ function buildConfig(flags: ScanFlags, cmd: Command, file: FileConfig | undefine
     config: { pss, defaultNamespace: flags.namespace, ...(file ? { settings: file.settings } : {}) },
     notes,
   };
+}
+
+/**
+ * The catalog as kubecomply.yaml leaves it: the built-in controls (or `catalog`) without its disabled
+ * ones, with its severity overrides. Commands that scan without --controls selections run these.
+ */
+export function configuredControls(file: FileConfig | undefined, catalog: readonly Control[] = BUILTIN_CONTROLS): Control[] {
+  return withSeverities(selectControls(catalog, { exclude: file?.disabled ?? [] }).controls, file?.severity ?? {});
 }
 
 /** The time exceptions are judged at: now, or KUBECOMPLY_NOW (a date or RFC 3339 time) for reproducible runs. */

@@ -5,7 +5,7 @@
  * Runs the built CLI (npm run build first).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -204,6 +204,17 @@ describe('kubecomply cra: the examples/cra walkthrough', () => {
     assert.match(page, /^<!doctype html>/);
     assert.match(page, /<h3>Point 2\(b\): Vulnerability handling<\/h3>/);
     assert.doesNotMatch(page, /<(script|link|img)\b|src=|href=/i, 'self-contained: no scripts, stylesheets or images to fetch');
+  });
+
+  test('cra docs --scan honours kubecomply.yaml as kubecomply scan does: disabled controls left out', async () => {
+    const cfg = path.join(work, 'docs-kubecomply.yaml');
+    writeFileSync(cfg, 'apiVersion: kubecomply.io/v1\nkind: Config\ncontrols:\n  disabled: [namespace-default-deny-ingress]\n');
+    const network = async (args: string[]): Promise<number> => {
+      const r = await kc(['cra', 'docs', EXAMPLE, '--scan', 'examples/platform', '--format', 'json', ...args], '2026-12-01T13:00:00Z');
+      ok(r, `cra docs ${args.join(' ')}`);
+      return (JSON.parse(r.stdout) as { architecture: { families: { family: string; controls: number }[] } }).architecture.families.find((f) => f.family === 'network')!.controls;
+    };
+    assert.equal(await network(['--config', cfg]), (await network([])) - 1);
   });
 
   test('usage errors exit 2', async () => {
