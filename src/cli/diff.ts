@@ -1,3 +1,4 @@
+import { displayName } from '../core/types.js';
 import { Command, Option } from 'commander';
 import { diffScans, loadScan, type ObjectChange, type ScanDiff } from '../store/scans.js';
 import type { ScanFindingRecord } from '../store/types.js';
@@ -64,7 +65,6 @@ Examples:
     });
 }
 
-const refText = (r: ScanFindingRecord['resource']): string => (r.namespace !== undefined ? `${r.kind}/${r.namespace}/${r.name}` : `${r.kind}/${r.name}`);
 const short = (v: unknown): string => {
   const s = v === undefined ? '(absent)' : JSON.stringify(v);
   return s.length > 100 ? `${s.slice(0, 99)}…` : s;
@@ -85,7 +85,7 @@ export function diffTable(d: ScanDiff): string {
   const moved = d.scores.filter((s) => s.from !== s.to);
   if (moved.length > 0) out.push(`scores: ${moved.map((s) => `${s.framework} ${s.from ?? '–'} → ${s.to ?? '–'}`).join(', ')}`);
   const finding = (mark: string, f: ScanFindingRecord & { previousStatus?: string }): string =>
-    `  ${mark} ${f.severity.toUpperCase().padEnd(8)} ${f.control}  ${refText(f.resource)}  ${f.path}${f.status === 'excepted' ? '  (excepted)' : ''}${f.previousStatus ? `  (was ${f.previousStatus})` : ''}\n      ${f.message}`;
+    `  ${mark} ${f.severity.toUpperCase().padEnd(8)} ${f.control}  ${displayName(f.resource)}  ${f.path}${f.status === 'excepted' ? '  (excepted)' : ''}${f.previousStatus ? `  (was ${f.previousStatus})` : ''}\n      ${f.message}`;
   if (d.findings.new.length > 0) {
     out.push('', 'NEW FINDINGS');
     for (const f of d.findings.new) out.push(finding('+', f));
@@ -102,7 +102,7 @@ export function diffTable(d: ScanDiff): string {
   out.push('', d.objects.length === 0 ? 'SECURITY-RELEVANT OBJECTS: no change' : `SECURITY-RELEVANT OBJECTS: ${d.objects.length} changed`);
   for (const o of d.objects) {
     const mark = o.change === 'added' ? '+' : o.change === 'removed' ? '-' : '~';
-    out.push(`  ${mark} ${o.change.padEnd(8)} ${CATEGORY_TITLE[o.category].padEnd(14)} ${refText(o.resource)}`);
+    out.push(`  ${mark} ${o.change.padEnd(8)} ${CATEGORY_TITLE[o.category].padEnd(14)} ${displayName(o.resource)}`);
     for (const f of o.fields ?? []) out.push(`      ${f.path}: ${short(f.before)} → ${short(f.after)}`);
   }
   return `${out.join('\n')}\n`;

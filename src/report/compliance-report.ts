@@ -7,6 +7,7 @@
  * (src/frameworks/assess.ts), as recorded with the scan; this module only groups findings, resources,
  * exceptions and history behind them.
  */
+import { displayName, SEVERITY_RANK } from '../core/types.js';
 import type { ScanFindingRecord, ScanRecord } from '../store/types.js';
 
 export const COMPLIANCE_REPORT_SCHEMA = 'kubecomply.io/compliance-report/v1';
@@ -114,14 +115,13 @@ export interface ReportInput {
   now?: Date;
 }
 
-const refText = (r: ScanFindingRecord['resource']): string => (r.namespace !== undefined ? `${r.kind}/${r.namespace}/${r.name}` : `${r.kind}/${r.name}`);
 
 function toReportFinding(f: ScanFindingRecord): ReportFinding {
   return {
     control: f.control,
     severity: f.severity,
     status: f.status,
-    resource: refText(f.resource),
+    resource: displayName(f.resource),
     path: f.path,
     message: f.message,
     location: f.location,
@@ -129,7 +129,7 @@ function toReportFinding(f: ScanFindingRecord): ReportFinding {
   };
 }
 
-const RANK: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
+const RANK: Readonly<Record<string, number>> = SEVERITY_RANK;
 
 /** Most severe first, then by resource, control, path and location: the same order in every report. */
 function byImportance(a: ReportFinding, b: ReportFinding): number {
@@ -194,7 +194,7 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
       evaluated: q.evaluated,
       findings: all.filter((f) => f.status === 'fail').map(toReportFinding).sort(byImportance),
       excepted: all.filter((f) => f.status === 'excepted').map(toReportFinding).sort(byImportance),
-      resources: [...new Set(all.map((f) => refText(f.resource)))].sort(),
+      resources: [...new Set(all.map((f) => displayName(f.resource)))].sort(),
       ...(q.guidance ? { guidance: q.guidance } : {}),
     };
   });

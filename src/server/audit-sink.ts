@@ -9,9 +9,9 @@
  *     by one writer; while the store is slow, at most `maxPending` detections wait, the rest are counted
  *     as dropped (the API server is never held up by the store).
  *
- * The answer is 200 as soon as the rules have run (they are synchronous and fast); a body that is not
- * JSON, or holds no audit event at all, is a 400 naming the problem. Stateful rules (bursts of
- * authentication failures) keep their state across batches.
+ * The answer is 200 as soon as the rules have run (they are synchronous and fast), also for an EventList
+ * with no items; a body that is not JSON, or not an EventList or Event, is a 400 naming the problem.
+ * Stateful rules (bursts of authentication failures) keep their state across batches.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -112,8 +112,7 @@ export class AuditSink {
   ingest(doc: unknown): IngestAnswer {
     const m = this.opts.metrics;
     const r = analyzeEventList(doc, this.engine);
-    const falco = r.events === 0 && r.diagnostics.length === 0 && r.detections.length === 1 && r.detections[0].source === 'falco';
-    if (r.events === 0 && r.diagnostics.length > 0 && !falco) {
+    if (r.events === 0 && r.diagnostics.length > 0) {
       m?.auditBatches.inc({ result: 'rejected' });
       return { status: 400, body: { message: `the request body is not an audit.k8s.io/v1 EventList or Event: ${r.diagnostics[0].message}` } };
     }

@@ -17,7 +17,9 @@ import path from 'node:path';
 import { PSA_LABEL_PREFIX } from '../controls/pod-security/index.js';
 import { formatVersion } from '../controls/pod-security/version.js';
 import { ADMISSION_CONFIGURATION_KINDS } from '../core/kinds.js';
-import type { Resource } from '../core/types.js';
+import { isObject } from '../core/inventory.js';
+import { SEVERITY_RANK, type Resource } from '../core/types.js';
+import { BINDING_KINDS, ROLE_KINDS } from '../controls/rbac/model.js';
 import { frameworkToJson, exceptionToJson } from '../report/json.js';
 import { exceptionKey } from '../policy/exceptions.js';
 import type { ScanResult } from '../scanner.js';
@@ -34,11 +36,6 @@ export interface BuiltScan {
   scan: Omit<ScanRecord, 'id'>;
   findings: ScanFindingRecord[];
   objects: ScanObjectRecord[];
-}
-
-export interface BuildScanOptions {
-  /** What else shaped the result and belongs in the configuration hash (controls selection, --fail-on …). */
-  settings?: Record<string, unknown>;
 }
 
 // ------------------------------------------------------------------------------------------ inputs
@@ -108,7 +105,7 @@ export function objectKey(r: { apiVersion: string; kind: string; namespace?: str
   return `${groupOf(r.apiVersion)}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
 }
 
-const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
+const RBAC_KINDS: ReadonlySet<string> = new Set([...ROLE_KINDS, ...BINDING_KINDS]);
 const WEBHOOK_KINDS: ReadonlySet<string> = new Set(ADMISSION_CONFIGURATION_KINDS);
 /** Annotations that change without a change of intent. */
 const VOLATILE_ANNOTATIONS = new Set(['kubectl.kubernetes.io/last-applied-configuration', 'deployment.kubernetes.io/revision']);
@@ -279,7 +276,7 @@ export function scanSummaryHash(scan: Omit<ScanRecord, 'id' | 'summaryHash' | 'e
 }
 
 /** Turns a scan result into the records the store keeps. */
-export function buildScan(result: ScanResult, opts: BuildScanOptions = {}): BuiltScan {
+export function buildScan(result: ScanResult): BuiltScan {
   const findings = scanFindings(result);
   const objects = securityObjects(result);
   const config: Record<string, unknown> = {
@@ -289,7 +286,6 @@ export function buildScan(result: ScanResult, opts: BuildScanOptions = {}): Buil
     frameworks: result.frameworks.map((f) => f.framework.id),
     exceptions: result.exceptions ? 'applied' : 'ignored',
     ...(result.config.settings ? { settings: result.config.settings } : {}),
-    ...opts.settings,
   };
   const normalized = JSON.parse(canonicalJson(config)) as Record<string, unknown>;
   const failing = findings.filter((f) => f.status === 'fail').length;
@@ -416,13 +412,12 @@ export interface ScanDiff {
 
 export const MAX_FIELD_CHANGES = 50;
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const join = (base: string, k: string): string => (/^[A-Za-z_$][\w$-]*$/.test(k) ? (base ? `${base}.${k}` : k) : `${base}[${JSON.stringify(k)}]`);
 
 /** The fields that differ between two JSON values, depth first, in key order. */
 export function fieldChanges(before: unknown, after: unknown, base = '', out: FieldChange[] = []): FieldChange[] {
   if (out.length >= MAX_FIELD_CHANGES) return out;
-  if (isObj(before) && isObj(after)) {
+  if (isObject(before) && isObject(after)) {
     for (const k of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
       if (!(k in after)) out.push({ path: join(base, k), before: before[k] });
       else if (!(k in before)) out.push({ path: join(base, k), after: after[k] });
@@ -445,7 +440,7 @@ export function fieldChanges(before: unknown, after: unknown, base = '', out: Fi
   return out;
 }
 
-const RANK: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
+const RANK: Readonly<Record<string, number>> = SEVERITY_RANK;
 const refKey = (r: ScanFindingRecord['resource']): string => `${r.kind}/${r.namespace ?? ''}/${r.name}`;
 /** Most severe first, then by resource, control and path. */
 function byImportance(a: ScanFindingRecord, b: ScanFindingRecord): number {
