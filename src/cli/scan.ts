@@ -219,7 +219,7 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
   if (flags.verifyImages) {
     if (flags.imagePolicy.length === 0) throw new UsageError('--verify-images needs --image-policy FILE', 'write an ImagePolicy document (see "kubecomply verify --help" and the README)');
     const { policies, invalid } = await loadImagePolicies(flags.imagePolicy);
-    registry = await registryClient({ insecureRegistry: flags.insecureRegistry, ...(flags.registryCaFile ? { caFile: flags.registryCaFile } : {}), timeout: '60s' });
+    registry = await registryClient({ insecureRegistry: flags.insecureRegistry, ...(flags.registryCaFile ? { caFile: flags.registryCaFile } : {}) });
     const [{ imagePolicyControl: make }, { ImageVerifier }, { lazyReadonlyDb }] = await Promise.all([import('../supply/policy/control.js'), import('../supply/policy/evaluate.js'), import('../supply/vuln/db.js')]);
     imagePolicy = make(new ImageVerifier({ policies, invalid, client: registry, vulnDb: lazyReadonlyDb(flags.vulnDb).get }));
   } else if (flags.imagePolicy.length > 0) throw new UsageError('--image-policy is for --verify-images');

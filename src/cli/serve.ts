@@ -268,7 +268,7 @@ async function runServe(flags: ServeFlags, cmd: Command): Promise<number> {
     if (!/^\d+$/.test(flags.imageVerifyBudget) || budgetMs <= 0) throw new UsageError(`invalid --image-verify-budget "${flags.imageVerifyBudget}": expected milliseconds, e.g. 5000`);
     const { policies, invalid } = await loadImagePolicies(flags.imagePolicy);
     const [{ withImagePolicies }, { ImageVerifier }, { lazyReadonlyDb }] = await Promise.all([import('../admission/images.js'), import('../supply/policy/evaluate.js'), import('../supply/vuln/db.js')]);
-    const client = await registryClient({ ...(flags.registryCaFile ? { caFile: flags.registryCaFile } : {}), insecureRegistry: flags.insecureRegistry, timeout: '60s' });
+    const client = await registryClient({ ...(flags.registryCaFile ? { caFile: flags.registryCaFile } : {}), insecureRegistry: flags.insecureRegistry });
     const verifier = new ImageVerifier({ policies, invalid, client, vulnDb: lazyReadonlyDb(flags.vulnDb).get });
     decider = withImagePolicies(base, { verifier, budgetMs });
     imagePolicies = `, ${policies.length} image polic${policies.length === 1 ? 'y' : 'ies'} (budget ${budgetMs} ms)`;

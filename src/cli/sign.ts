@@ -38,7 +38,7 @@ function withRegistryOptions(c: Command): Command {
     .option('--timeout <duration>', 'bound on the whole operation, e.g. 30s, 2m', '60s');
 }
 
-export async function registryClient(flags: RegistryFlags): Promise<RegistryClient> {
+export async function registryClient(flags: Pick<RegistryFlags, 'caFile' | 'insecureRegistry'>): Promise<RegistryClient> {
   const { RegistryClient } = await oci();
   try {
     return new RegistryClient({ ...(flags.caFile ? { caFile: flags.caFile } : {}), insecureRegistries: flags.insecureRegistry });

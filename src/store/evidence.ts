@@ -356,8 +356,9 @@ export type SealedExport =
  * checkpoints are returned as export lines.
  */
 export async function sealedExport(store: Store, key: EvidenceKey): Promise<SealedExport> {
-  const keys = [key.publicKey, ...(await storedPublicKeys(store, (await store.listCheckpoints()).map((c) => c.keyId)))];
-  const before = verifyEvidence(await store.listEvidence(), await store.listCheckpoints(), { publicKeys: keys });
+  const existing = await store.listCheckpoints();
+  const keys = [key.publicKey, ...(await storedPublicKeys(store, existing.map((c) => c.keyId)))];
+  const before = verifyEvidence(await store.listEvidence(), existing, { publicKeys: keys });
   if (!before.ok) return { ok: false, broken: before.firstBroken! };
   await checkpointHead(store, key);
   const records = await store.listEvidence();
