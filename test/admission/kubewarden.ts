@@ -1,18 +1,9 @@
 /** The kubewarden/policies test data: AdmissionRequests (the `request` of an AdmissionReview) and settings files. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { filesUnder } from '../helpers/tmp.js';
 
 export const FIXTURES = '../shared/fixtures/admission/kubewarden+policies/policies';
-
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...walk(p));
-    else if (name.endsWith('.json')) out.push(p);
-  }
-  return out;
-}
 
 export interface Fixture {
   file: string;
@@ -29,7 +20,7 @@ export function fixtures(): Fixture[] {
     } catch {
       continue;
     }
-    for (const file of walk(data)) {
+    for (const file of filesUnder(data, /\.json$/)) {
       let value: unknown;
       try {
         value = JSON.parse(readFileSync(file, 'utf8'));

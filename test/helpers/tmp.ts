@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
@@ -18,4 +18,15 @@ export function writeTree(dir: string, files: Record<string, string | Buffer>): 
     writeFileSync(p, content);
   }
   return dir;
+}
+
+/** Every file under `dir` whose name matches `name`, depth first, in sorted order. */
+export function filesUnder(dir: string, name: RegExp): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir).sort()) {
+    const p = path.join(dir, entry);
+    if (statSync(p).isDirectory()) out.push(...filesUnder(p, name));
+    else if (name.test(entry)) out.push(p);
+  }
+  return out;
 }

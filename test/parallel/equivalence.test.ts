@@ -9,7 +9,7 @@
  * same results) cannot pass for an equivalence proven.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 // @ts-expect-error — plain JS module shared with the benchmark
@@ -19,7 +19,7 @@ import { findingToJson, formatJson } from '../../src/report/json.js';
 import { formatJunit } from '../../src/report/junit.js';
 import { formatSarif } from '../../src/report/sarif.js';
 import { scan, type ScanResult } from '../../src/scanner.js';
-import { tempDir } from '../helpers/tmp.js';
+import { filesUnder, tempDir } from '../helpers/tmp.js';
 
 const CONFIG = { pss: { level: 'restricted' as const, version: { major: 1, minor: 37 } }, defaultNamespace: 'default' };
 
@@ -70,21 +70,11 @@ test('workers change nothing but speed: same findings, same positions', async ()
   assert.ok(parsed.some((f) => f.location.file === 'chart/templates/pod.yaml' && f.path.endsWith('privileged') && f.location.line === 10));
 });
 
-function yamlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...yamlFiles(p));
-    else if (name.endsWith('.yaml')) out.push(p);
-  }
-  return out;
-}
-
 test('workers change nothing for any control: every pass and fail fixture, in one large stream', async () => {
   // Every control's fixtures (cluster component manifests, kubelet ConfigMaps, RBAC, policies, …),
   // repeated until the stream is large enough for workers, so that each control's scope predicate
   // and check run on a worker for some copies and on the main thread for others.
-  const docs = yamlFiles(path.join('test', 'fixtures', 'controls')).map((f) => `# ${f}\n${readFileSync(f, 'utf8').replace(/\n*$/, '\n')}`);
+  const docs = filesUnder(path.join('test', 'fixtures', 'controls'), /\.(ya?ml|json)$/).map((f) => `# ${f}\n${readFileSync(f, 'utf8').replace(/\n*$/, '\n')}`);
   const once = docs.join('---\n');
   const copies = Math.ceil((3 * 1024 * 1024) / Buffer.byteLength(once));
   const file = path.join(tempDir(), 'fixtures.yaml');

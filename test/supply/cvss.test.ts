@@ -24,8 +24,8 @@
  * - Real OSV records under ../shared/fixtures/osv/ (see the last describe block).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { filesUnder } from '../helpers/tmp.js';
 import { describe, test } from 'node:test';
 import { cvssNomenclature, parseCvss, scoreCvss, severityOf } from '../../src/supply/vuln/cvss.js';
 
@@ -602,16 +602,6 @@ describe('real OSV records (../shared/fixtures/osv)', () => {
   const root = '../shared/fixtures/osv';
   const GHSA_BAND: Record<string, string> = { CRITICAL: 'critical', HIGH: 'high', MODERATE: 'medium', LOW: 'low' };
 
-  function jsonFiles(dir: string): string[] {
-    const out: string[] = [];
-    for (const name of readdirSync(dir).sort()) {
-      const p = path.join(dir, name);
-      if (statSync(p).isDirectory()) out.push(...jsonFiles(p));
-      else if (name.endsWith('.json')) out.push(p);
-    }
-    return out;
-  }
-
   interface Severity {
     type?: string;
     score?: string;
@@ -627,7 +617,7 @@ describe('real OSV records (../shared/fixtures/osv)', () => {
     assert.ok(existsSync(root), `the shared fixtures are missing: ${root} (../shared must sit beside the repository)`);
     let vectors = 0;
     let banded = 0;
-    for (const file of jsonFiles(root)) {
+    for (const file of filesUnder(root, /\.json$/)) {
       let record: Record_;
       try {
         record = JSON.parse(readFileSync(file, 'utf8')) as Record_;
