@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import { BUILTIN_CONTROLS } from '../controls/index.js';
-import { citedIds, findFramework, FRAMEWORKS, type Framework } from '../frameworks/index.js';
+import { citedIds, FRAMEWORKS, type Framework } from '../frameworks/index.js';
 import { painter } from '../report/table.js';
-import { emit, suggest, UsageError, useColor } from './util.js';
+import { emit, frameworkFlag, useColor } from './util.js';
 
 const CONFIDENCE = { V: 'verified in a primary source', C: 'corroborated by two or more sources', R: 'from a single secondary source — check against the official text' };
 
@@ -39,11 +39,7 @@ export function frameworksCommand(): Command {
       .argument('<id>', 'framework id, e.g. pci-dss')
       .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
       .action(async (id: string, flags: { format: string }) => {
-        const f = findFramework(id);
-        if (!f) {
-          const s = suggest(id, FRAMEWORKS.map((x) => x.id));
-          throw new UsageError(`unknown framework "${id}"${s ? ` (did you mean "${s}"?)` : ''}`, `frameworks are: ${FRAMEWORKS.map((x) => x.id).join(', ')}`);
-        }
+        const f = frameworkFlag(id);
         if (flags.format === 'json') {
           const doc = {
             id: f.id,

@@ -1,9 +1,8 @@
 import { Command, Option } from 'commander';
-import { findFramework, FRAMEWORKS } from '../frameworks/index.js';
 import { defaultKeyPath, loadOrCreateKey } from '../store/evidence.js';
 import { openStore, resolveStoreUrl } from '../store/index.js';
 import type { ScanRecord, Store } from '../store/types.js';
-import { collectList, emit, EXIT_OK, suggest, UsageError } from './util.js';
+import { collectList, emit, EXIT_OK, frameworkFlag, positiveIntFlag, UsageError } from './util.js';
 
 export const STORE_HELP =
   'the store: a SQLite file or sqlite:FILE, or postgres://… (default: $KUBECOMPLY_STORE, else kubecomply.db in $KUBECOMPLY_DATA_DIR, $XDG_DATA_HOME/kubecomply or ~/.local/share/kubecomply)';
@@ -42,12 +41,7 @@ export function evidenceKey(keyFile: string | undefined, storeUrl: string | unde
 
 /** Validates framework ids from the command line. */
 export function parseFrameworkIds(ids: readonly string[]): string[] {
-  for (const id of ids) {
-    if (!findFramework(id)) {
-      const s = suggest(id, FRAMEWORKS.map((x) => x.id));
-      throw new UsageError(`unknown framework "${id}"${s ? ` (did you mean "${s}"?)` : ''}`, `frameworks are: ${FRAMEWORKS.map((x) => x.id).join(', ')}`);
-    }
-  }
+  for (const id of ids) frameworkFlag(id);
   return [...ids];
 }
 
@@ -85,11 +79,7 @@ export function historyCommand(): Command {
     )
     .option('--store <url>', STORE_HELP)
     .option('--framework <ids>', 'show only these frameworks\' scores, one column each (comma-separated, e.g. cis,pci-dss)', collectList, [])
-    .option('--limit <n>', 'only the newest n scans', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid --limit "${v}": expected a positive integer`);
-      return n;
-    })
+    .option('--limit <n>', 'only the newest n scans', positiveIntFlag('--limit'))
     .option('--since <time>', 'only scans at or after a date or RFC 3339 time')
     .addOption(new Option('-o, --output <format>', 'output format').choices(FORMATS).default('table'))
     .addHelpText(

@@ -23,7 +23,7 @@ import type { ScanObjectRecord, Store } from '../store/types.js';
 import { TOOL } from '../core/version.js';
 import { buildConfig, configuredControls, currentTime, formatDiagnostic, readFileConfig } from './scan.js';
 import { evidenceKey, resolveScanId, STORE_HELP, withCliStore } from './history.js';
-import { collectList, emit, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, suggest, UsageError, useColor } from './util.js';
+import { collectList, emit, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, frameworkFlag, positiveIntFlag, UsageError, useColor } from './util.js';
 
 const FORMATS = ['md', 'json', 'html'] as const;
 
@@ -64,11 +64,7 @@ export function reportCommand(): Command {
     .option('--scan <id>', 'the recorded scan to report on: an id from "kubecomply history", latest or latest~N (default: latest)')
     .option('--store <url>', STORE_HELP)
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
-    .option('--trend <n>', 'how many recorded scans the trend shows (default 30)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid --trend "${v}": expected a positive integer`);
-      return n;
-    }, 30)
+    .option('--trend <n>', 'how many recorded scans the trend shows (default 30)', positiveIntFlag('--trend'), 30)
     .option('--exceptions <paths>', 'with paths: files or directories of ComplianceException documents', collectList, [])
     .option('-c, --config <file>', 'with paths: settings file (default: ./kubecomply.yaml when it exists)')
     .option('--no-config', 'with paths: ignore ./kubecomply.yaml')
@@ -145,11 +141,7 @@ async function runReport(paths: string[], flags: ReportFlags, cmd: Command): Pro
   // Not a commander requiredOption: commander checks those of every ancestor, so "report pack" would need it too.
   if (flags.framework === undefined) throw new UsageError("required option '--framework <id>' not specified", `frameworks are: ${FRAMEWORKS.map((x) => x.id).join(', ')}; or "kubecomply report pack" / "verify-pack"`);
   const id = flags.framework;
-  const framework = findFramework(id);
-  if (!framework) {
-    const s = suggest(id, FRAMEWORKS.map((x) => x.id));
-    throw new UsageError(`unknown framework "${id}"${s ? ` (did you mean "${s}"?)` : ''}`, `frameworks are: ${FRAMEWORKS.map((x) => x.id).join(', ')}`);
-  }
+  const framework = frameworkFlag(id);
   const minScore = parseMinScore(flags.minScore);
   if (paths.length > 0 && flags.scan !== undefined) throw new UsageError('give either paths to scan or --scan ID, not both');
   const stderr = process.stderr;
@@ -253,11 +245,7 @@ function packCommand(): Command {
     .option('--scan <id>', 'the recorded scan: an id from "kubecomply history", latest or latest~N (default: latest)')
     .option('--store <url>', STORE_HELP)
     .option('--sbom <files...>', 'SBOM files to include (CycloneDX, SPDX, any format), byte for byte under sbom/', (v: string, prev: string[] = []) => [...prev, v], [])
-    .option('--trend <n>', 'how many recorded scans the reports\' trend shows (default 30)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid --trend "${v}": expected a positive integer`);
-      return n;
-    }, 30)
+    .option('--trend <n>', 'how many recorded scans the reports\' trend shows (default 30)', positiveIntFlag('--trend'), 30)
     .option('--evidence-key <file>', 'the Ed25519 evidence key that seals the export and signs the manifest (default: as for "kubecomply evidence")')
     .option('-q, --quiet', 'no notes on standard error')
     .addHelpText(
@@ -280,12 +268,7 @@ Examples:
 
 async function runPack(flags: PackFlags): Promise<number> {
   const ids = [...new Set(flags.framework)];
-  for (const id of ids) {
-    if (!findFramework(id)) {
-      const s = suggest(id, FRAMEWORKS.map((x) => x.id));
-      throw new UsageError(`unknown framework "${id}"${s ? ` (did you mean "${s}"?)` : ''}`, `frameworks are: ${FRAMEWORKS.map((x) => x.id).join(', ')}`);
-    }
-  }
+  for (const id of ids) frameworkFlag(id);
   const sboms: PackFile[] = [];
   const used = new Set<string>();
   for (const f of flags.sbom) {

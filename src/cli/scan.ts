@@ -8,7 +8,7 @@ import type { imagePolicyControl } from '../supply/policy/control.js';
 import type { RegistryClient } from '../supply/oci/client.js';
 import { loadImagePolicies, registryClient } from './sign.js';
 import { defaultExceptionPolicy } from '../config/defaults.js';
-import { findFramework, FRAMEWORKS, type Framework } from '../frameworks/index.js';
+import type { Framework } from '../frameworks/index.js';
 import type { Control, Diagnostic, PssLevel, ScanConfig, Severity } from '../core/types.js';
 import { formatJson } from '../report/json.js';
 import { formatJunit } from '../report/junit.js';
@@ -17,7 +17,7 @@ import { formatTable, painter } from '../report/table.js';
 import { failsAt, knownBuiltinControl, scan } from '../scanner.js';
 import { buildScan, recordScan } from '../store/scans.js';
 import { evidenceKey, STORE_HELP, withCliStore } from './history.js';
-import { collectList, emit, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, suggest, UsageError, useColor } from './util.js';
+import { collectList, emit, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, frameworkFlag, suggest, UsageError, useColor } from './util.js';
 
 const FORMATS = ['table', 'json', 'sarif', 'junit'] as const;
 type Format = (typeof FORMATS)[number];
@@ -189,14 +189,7 @@ export function readFileConfig(config: string | false | undefined): FileConfig |
 }
 
 function parseFrameworks(ids: string[]): Framework[] {
-  return ids.map((id) => {
-    const f = findFramework(id);
-    if (!f) {
-      const s = suggest(id, FRAMEWORKS.map((x) => x.id));
-      throw new UsageError(`unknown framework "${id}"${s ? ` (did you mean "${s}"?)` : ''}`, `frameworks are: ${FRAMEWORKS.map((x) => x.id).join(', ')}`);
-    }
-    return f;
-  });
+  return ids.map(frameworkFlag);
 }
 
 async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise<number> {

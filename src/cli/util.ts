@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { parseDuration } from '../core/duration.js';
+import { findFramework, FRAMEWORKS, type Framework } from '../frameworks/index.js';
 import type { Writable } from 'node:stream';
 
 /** A mistake in how the command was called: exit code 2 with a hint. */
@@ -55,6 +56,23 @@ export function durationFlag(value: string, flag: string, hint = 'use e.g. 500ms
   const ms = parseDuration(value);
   if (ms === undefined || ms <= 0) throw new UsageError(`invalid ${flag} "${value}"`, hint);
   return ms;
+}
+
+/** A framework from the command line, or a UsageError with a suggestion and the list. */
+export function frameworkFlag(id: string): Framework {
+  const f = findFramework(id);
+  if (f) return f;
+  const s = suggest(id, FRAMEWORKS.map((x) => x.id));
+  throw new UsageError(`unknown framework "${id}"${s ? ` (did you mean "${s}"?)` : ''}`, `frameworks are: ${FRAMEWORKS.map((x) => x.id).join(', ')}`);
+}
+
+/** A commander parser for a positive integer flag (`--limit`, `--trend`). */
+export function positiveIntFlag(flag: string): (value: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid ${flag} "${v}": expected a positive integer`);
+    return n;
+  };
 }
 
 /** Splits `a,b` and repeated flags into one list. */
