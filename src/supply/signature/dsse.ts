@@ -3,7 +3,7 @@
  * encoding PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body, never over the JSON.
  */
 import { createHash } from 'node:crypto';
-import { SignatureError } from './errors.js';
+import { parseJsonInput, SignatureError } from './errors.js';
 import { signBytes, verifyBytes, type PrivateKeyInfo, type PublicKeyInfo } from './keys.js';
 
 export const DSSE_ENVELOPE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
@@ -32,14 +32,7 @@ function decodeDsseBase64(s: string, what: string): Buffer {
 }
 
 export function parseEnvelope(input: string | Buffer | unknown): DsseEnvelope {
-  let json: unknown = input;
-  if (typeof input === 'string' || Buffer.isBuffer(input)) {
-    try {
-      json = JSON.parse(input.toString());
-    } catch (e) {
-      throw new SignatureError('invalid-payload', `DSSE envelope is not JSON: ${(e as Error).message}`);
-    }
-  }
+  const json = parseJsonInput(input, 'invalid-payload', 'DSSE envelope');
   const env = json as Partial<DsseEnvelope> | null;
   if (typeof env !== 'object' || env === null) throw new SignatureError('invalid-payload', 'DSSE envelope is not an object');
   if (typeof env.payloadType !== 'string' || env.payloadType === '') throw new SignatureError('invalid-payload', 'DSSE envelope has no payloadType');

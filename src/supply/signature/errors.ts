@@ -53,3 +53,13 @@ export function decodeBase64Strict(s: string, what: string): Buffer {
   }
   return Buffer.from(t, 'base64');
 }
+
+/** JSON given as text or bytes parsed (a SignatureError of `reason` naming `what` when it is not JSON); anything else is taken as parsed already. */
+export function parseJsonInput(input: unknown, reason: FailureReason, what: string): unknown {
+  if (typeof input !== 'string' && !Buffer.isBuffer(input)) return input;
+  try {
+    return JSON.parse(input.toString());
+  } catch (e) {
+    throw new SignatureError(reason, `${what} is not JSON: ${(e as Error).message}`, { cause: e });
+  }
+}

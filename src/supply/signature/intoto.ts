@@ -2,7 +2,8 @@
  * in-toto Statements, v0.1 (`https://in-toto.io/Statement/v0.1`) and v1 (`https://in-toto.io/Statement/v1`):
  * the subject list binds the attestation to artifacts by digest; the predicate is typed by predicateType.
  */
-import { SignatureError } from './errors.js';
+import { isObject } from '../../core/inventory.js';
+import { parseJsonInput, SignatureError } from './errors.js';
 
 export const STATEMENT_V01 = 'https://in-toto.io/Statement/v0.1';
 export const STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
@@ -20,20 +21,10 @@ export interface Statement {
   predicate: unknown;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 export function parseStatement(input: string | Buffer | unknown): Statement {
-  let json: unknown = input;
-  if (typeof input === 'string' || Buffer.isBuffer(input)) {
-    try {
-      json = JSON.parse(input.toString());
-    } catch (e) {
-      throw new SignatureError('invalid-payload', `in-toto statement is not JSON: ${(e as Error).message}`);
-    }
-  }
-  if (!isRecord(json)) throw new SignatureError('invalid-payload', 'in-toto statement is not an object');
+  const json = parseJsonInput(input, 'invalid-payload', 'in-toto statement');
+  if (!isObject(json)) throw new SignatureError('invalid-payload', 'in-toto statement is not an object');
   const type = json._type;
   if (type !== STATEMENT_V01 && type !== STATEMENT_V1) {
     throw new SignatureError('invalid-payload', `unknown in-toto statement _type ${JSON.stringify(type)}`);
@@ -45,7 +36,7 @@ export function parseStatement(input: string | Buffer | unknown): Statement {
     throw new SignatureError('invalid-payload', 'in-toto statement has no subject');
   }
   const subject = json.subject.map((s, i): Subject => {
-    if (!isRecord(s) || !isRecord(s.digest) || Object.keys(s.digest).length === 0) {
+    if (!isObject(s) || !isObject(s.digest) || Object.keys(s.digest).length === 0) {
       throw new SignatureError('invalid-payload', `in-toto subject ${i} has no digest`);
     }
     for (const [alg, v] of Object.entries(s.digest)) {

@@ -9,7 +9,7 @@ import { createHash, verify as cryptoVerify, type KeyObject } from 'node:crypto'
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
 import { Verifier, VerificationError, toSignedEntity, type SignedEntity } from '@sigstore/verify';
-import { SignatureError, toOutcome, type FailureReason, type Outcome } from './errors.js';
+import { parseJsonInput, SignatureError, toOutcome, type FailureReason, type Outcome } from './errors.js';
 import { checkIdentity, certificateIdentity, type CertificateIdentity, type IdentityPolicy } from './identity.js';
 import { describePublicKey, type PublicKeyInfo } from './keys.js';
 import { paeDigest, type DsseEnvelope } from './dsse.js';
@@ -92,14 +92,7 @@ export function classifyLibraryError(e: unknown): SignatureError {
 }
 
 export function parseBundle(input: string | Buffer | unknown): Bundle {
-  let json: unknown = input;
-  if (typeof input === 'string' || Buffer.isBuffer(input)) {
-    try {
-      json = JSON.parse(input.toString());
-    } catch (e) {
-      throw new SignatureError('invalid-bundle', `bundle is not JSON: ${(e as Error).message}`);
-    }
-  }
+  const json = parseJsonInput(input, 'invalid-bundle', 'bundle');
   try {
     return bundleFromJSON(json);
   } catch (e) {

@@ -5,7 +5,8 @@
  */
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toTrustMaterial, type KeyFinderFunc, type TrustMaterial } from '@sigstore/verify';
-import { SignatureError } from './errors.js';
+import { isObject } from '../../core/inventory.js';
+import { parseJsonInput, SignatureError } from './errors.js';
 
 export interface TrustedRootInfo {
   root: TrustedRoot;
@@ -21,9 +22,6 @@ const EMPTY_ROOT = {
   timestampAuthorities: [],
 };
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * Every TimeRange in a trusted root must have a start: a missing start is a malformed root, and treating it
@@ -31,7 +29,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  */
 function checkValidity(json: Record<string, unknown>): void {
   const need = (what: string, range: unknown): void => {
-    if (!isRecord(range) || typeof range.start !== 'string' || Number.isNaN(Date.parse(range.start))) {
+    if (!isObject(range) || typeof range.start !== 'string' || Number.isNaN(Date.parse(range.start))) {
       throw new SignatureError('invalid-trusted-root', `${what} has no valid validFor.start`);
     }
   };
@@ -39,7 +37,7 @@ function checkValidity(json: Record<string, unknown>): void {
     const list = json[field] ?? [];
     if (!Array.isArray(list)) throw new SignatureError('invalid-trusted-root', `${field} is not a list`);
     list.forEach((log, i) => {
-      if (!isRecord(log) || !isRecord(log.publicKey)) throw new SignatureError('invalid-trusted-root', `${field}[${i}] has no publicKey`);
+      if (!isObject(log) || !isObject(log.publicKey)) throw new SignatureError('invalid-trusted-root', `${field}[${i}] has no publicKey`);
       need(`${field}[${i}].publicKey`, log.publicKey.validFor);
     });
   }
@@ -47,7 +45,7 @@ function checkValidity(json: Record<string, unknown>): void {
     const list = json[field] ?? [];
     if (!Array.isArray(list)) throw new SignatureError('invalid-trusted-root', `${field} is not a list`);
     list.forEach((ca, i) => {
-      if (!isRecord(ca)) throw new SignatureError('invalid-trusted-root', `${field}[${i}] is not an object`);
+      if (!isObject(ca)) throw new SignatureError('invalid-trusted-root', `${field}[${i}] is not an object`);
       need(`${field}[${i}]`, ca.validFor);
     });
   }
@@ -55,15 +53,8 @@ function checkValidity(json: Record<string, unknown>): void {
 
 /** Parses and validates a trusted root from its JSON text, bytes or parsed value. */
 export function loadTrustedRoot(input: string | Buffer | unknown): TrustedRootInfo {
-  let json: unknown = input;
-  if (typeof input === 'string' || Buffer.isBuffer(input)) {
-    try {
-      json = JSON.parse(input.toString());
-    } catch (e) {
-      throw new SignatureError('invalid-trusted-root', `trusted root is not JSON: ${(e as Error).message}`, { cause: e });
-    }
-  }
-  if (!isRecord(json)) throw new SignatureError('invalid-trusted-root', 'trusted root is not a JSON object');
+  const json = parseJsonInput(input, 'invalid-trusted-root', 'trusted root');
+  if (!isObject(json)) throw new SignatureError('invalid-trusted-root', 'trusted root is not a JSON object');
   if (typeof json.mediaType !== 'string' || !json.mediaType.startsWith('application/vnd.dev.sigstore.trustedroot')) {
     throw new SignatureError('invalid-trusted-root', `unknown trusted root mediaType ${String(json.mediaType)}`);
   }
