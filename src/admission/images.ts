@@ -13,6 +13,7 @@
  */
 import { parseImageReference } from '../core/image-reference.js';
 import { extractPodSpecs, isObject } from '../core/inventory.js';
+import { containerImages } from '../core/podspec.js';
 import type { JsonObject, Resource } from '../core/types.js';
 import type { ImageVerdict, ImageVerifier } from '../supply/policy/evaluate.js';
 import type { Decider } from './decider.js';
@@ -46,16 +47,7 @@ export function requestImages(body: unknown): string[] {
   if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return [];
   const obj = req.object;
   if (!isObject(obj) || typeof obj.kind !== 'string') return [];
-  const out = new Set<string>();
-  for (const ps of extractPodSpecs({ kind: obj.kind, object: obj } as unknown as Resource)) {
-    const spec = ps.spec as JsonObject;
-    for (const field of ['initContainers', 'containers', 'ephemeralContainers']) {
-      const list = spec[field];
-      if (!Array.isArray(list)) continue;
-      for (const c of list) if (isObject(c) && typeof c.image === 'string' && c.image !== '') out.add(c.image);
-    }
-  }
-  return [...out];
+  return [...new Set(containerImages(extractPodSpecs({ kind: obj.kind, object: obj } as unknown as Resource)).map((x) => x.image))];
 }
 
 function reasons(v: ImageVerdict): string {

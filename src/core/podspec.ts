@@ -74,6 +74,18 @@ export function containersOf(ref: PodSpecRef): ContainerRef[] {
   return out;
 }
 
+/** The images the containers of these pod specs run (init, regular, ephemeral), with the path of each image field. */
+export function containerImages(specs: readonly PodSpecRef[]): { image: string; path: string }[] {
+  const out: { image: string; path: string }[] = [];
+  for (const ps of specs) {
+    for (const c of containersOf(ps)) {
+      const image = c.container.image;
+      if (typeof image === 'string' && image !== '') out.push({ image, path: `${c.base}.image` });
+    }
+  }
+  return out;
+}
+
 /**
  * "container \"app\"", "init container \"setup\"", "ephemeral container \"debug\"": how messages name a
  * container. Computed once per container: several checks name the same container in their findings.

@@ -7,27 +7,15 @@
  *
  * Mappings are those of the catalog's other image-trust controls (controls/images, cluster/image-provenance).
  */
-import { extractPodSpecs, isObject } from '../../core/inventory.js';
+import { extractPodSpecs } from '../../core/inventory.js';
+import { containerImages } from '../../core/podspec.js';
 import type { Control, Resource, Violation } from '../../core/types.js';
 import type { ImageVerdict, ImageVerifier } from './evaluate.js';
 
 export const IMAGE_POLICY_CONTROL_ID = 'image-policy-verified';
 
-const CONTAINER_FIELDS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
-
-function imagesOf(r: Resource): { image: string; path: string }[] {
-  const out: { image: string; path: string }[] = [];
-  for (const ps of extractPodSpecs(r)) {
-    for (const f of CONTAINER_FIELDS) {
-      const list = ps.spec[f];
-      if (!Array.isArray(list)) continue;
-      list.forEach((c, i) => {
-        if (isObject(c) && typeof c.image === 'string' && c.image !== '') out.push({ image: c.image, path: `${ps.specPath}.${f}[${i}].image` });
-      });
-    }
-  }
-  return out;
-}
+/** A resource's container images, with the path of each image field. */
+const imagesOf = (r: Resource): { image: string; path: string }[] => containerImages(r.podSpecs ?? extractPodSpecs(r));
 
 export function imagePolicyControl(verifier: ImageVerifier, opts: { budgetMs?: number } = {}): { control: Control; prepare(resources: readonly Resource[]): Promise<void> } {
   const verdicts = new Map<string, ImageVerdict>();
