@@ -42,10 +42,11 @@ export async function resolveDigest(client: RegistryClient, image: string, signa
   return { name: p.ref.name, digest: await client.resolveDigest(image, signal ? { signal } : {}), dockerReference: p.ref.name };
 }
 
-async function existing(client: RegistryClient, target: string, signal?: AbortSignal): Promise<ManifestJson | undefined> {
+/** The manifest at `target` (with the digest the registry holds it under), or undefined when there is none yet. */
+async function existing(client: RegistryClient, target: string, signal?: AbortSignal): Promise<{ json: ManifestJson; digest: string } | undefined> {
   try {
     const m = await client.getManifest(target, signal ? { signal } : {});
-    return m.json as ManifestJson;
+    return { json: m.json as ManifestJson, digest: m.digest };
   } catch (e) {
     if (e instanceof RegistryError && e.kind === 'not-found') return undefined;
     throw e;
@@ -83,13 +84,12 @@ export async function pushSignatureLayer(client: RegistryClient, image: string, 
 async function appendSignature(client: RegistryClient, name: string, digest: string, payload: Buffer, layer: OciDescriptor, signal?: AbortSignal): Promise<PublishResult> {
   const target = `${name}:${cosignTag(digest, 'sig')}`;
   const prior = await existing(client, target, signal);
-  const layers = [...(prior?.layers ?? [])];
+  const layers = [...(prior?.json.layers ?? [])];
   const sig = layer.annotations?.[ANNOTATION_SIGNATURE];
   // Like cosign's duplicate detector: the same payload signed with the same signature (deterministic Ed25519 and RSA
   // PKCS#1 v1.5 signatures repeat) is already there, and a second copy would only grow the manifest.
   if (prior && layers.some((l) => l.digest === layer.digest && l.annotations?.[ANNOTATION_SIGNATURE] === sig)) {
-    const h = await client.headManifest(target, signal ? { signal } : {});
-    if (h) return { digest, target, manifestDigest: h.digest, layers: layers.length };
+    return { digest, target, manifestDigest: prior.digest, layers: layers.length };
   }
   await client.pushBlob(name, payload, signal ? { signal } : {});
   layers.push(layer);
@@ -108,7 +108,7 @@ export async function attestAndPush(
   const a = attestImage(key, { subjectName: name, digest, predicateType: att.predicateType, predicate: att.predicate });
   const target = `${name}:${cosignTag(digest, 'att')}`;
   const prior = await existing(client, target, att.signal);
-  let layers = [...(prior?.layers ?? [])];
+  let layers = [...(prior?.json.layers ?? [])];
   if (att.replace) layers = layers.filter((l) => l.annotations?.predicateType !== att.predicateType);
   await client.pushBlob(name, a.envelopeBytes, att.signal ? { signal: att.signal } : {});
   layers.push(a.layer);

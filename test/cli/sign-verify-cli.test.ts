@@ -214,6 +214,17 @@ spec:
     assert.match(typo.stderr, /a predicate type URI or one of slsaprovenance, /);
   });
 
+  test('signing again with a deterministic key (Ed25519) adds no second copy of the same signature', async () => {
+    const img = `${reg.host}/team/again:1.0`;
+    await pushTestImage(client, img);
+    for (let i = 0; i < 2; i++) {
+      const r = await kc(['sign', img, '--key', ed.priv]);
+      ok(r, `sign ${i + 1}`);
+      assert.match(r.stdout, /pushed .*team\/again:sha256-[0-9a-f]{64}\.sig \(1 signature\)/, `sign ${i + 1}`);
+    }
+    ok(await kc(['verify', img, '--key', ed.pub]), 'verify');
+  });
+
   test('an invalid policy is refused with file, line and field', async () => {
     const f = path.join(dir, 'bad-policy.yaml');
     writeFileSync(f, `apiVersion: kubecomply.io/v1alpha1\nkind: ImagePolicy\nmetadata:\n  name: bad\nspec:\n  images: ["x/**"]\n  maxSeverity: severe\n  signatures:\n    anyOf:\n      - key: missing.pub\n`);
