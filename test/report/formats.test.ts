@@ -170,4 +170,20 @@ describe('JSON streaming', () => {
     const pretty = JSON.stringify(JSON.parse(text), null, 2) + '\n';
     assert.equal(text, pretty, 'byte-identical to JSON.stringify(…, null, 2)');
   });
+
+  test('messages with every kind of character are escaped as JSON.stringify escapes them', async () => {
+    const { findingToJson } = await import('../../src/report/json.js');
+    const dir = tempDir();
+    writeTree(dir, { 'p.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostPID: true\n  hostIPC: true\n  hostNetwork: true\n  containers:\n  - name: c\n    image: x\n' });
+    const result = await scan([dir], { config: CONFIG });
+    assert.ok(result.findings.length >= 4);
+    const ascii = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)).join('');
+    const messages = [ascii, `${ascii} ü after ASCII`, 'lone \ud800 surrogate', 'plain "quoted" \\ back\\slash'];
+    messages.forEach((m, i) => ((result.findings[i] as { message: string }).message = m));
+    const text = joined(formatJson(result, { failOn: 'low', failed: true }));
+    assert.equal(text, JSON.stringify(JSON.parse(text), null, 2) + '\n');
+    const doc = JSON.parse(text);
+    assert.deepEqual(doc.findings.slice(0, 4).map((f: { message: string }) => f.message), messages);
+    assert.deepEqual(doc.findings, result.findings.map((f) => JSON.parse(JSON.stringify(findingToJson(f)))));
+  });
 });
