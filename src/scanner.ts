@@ -17,7 +17,7 @@ import { FRAMEWORKS, type Framework } from './frameworks/index.js';
 import { createDocumentHandler } from './parallel/batch.js';
 import { defaultWorkerCount, ScanPool } from './parallel/pool.js';
 import { applyExceptions, coversControl, exceptionKey, isExceptionDocument, parseExceptions, type ExceptionStatus } from './policy/exceptions.js';
-import { loadSources, type LoadOptions } from './sources/loader.js';
+import { loadSources, type LoadedInput, type LoadOptions } from './sources/loader.js';
 import { isImagePolicyDocument } from './supply/policy/image-policy.js';
 
 /** How a scan honours ComplianceException documents. */
@@ -61,6 +61,8 @@ export interface ScanOptions {
    * policy's registry verdicts, supply/policy/control.ts).
    */
   prepare?: (resources: readonly Resource[]) => Promise<void>;
+  /** Hash each input file's bytes as it is read (ScanResult.inputFiles): what recording a scan needs. */
+  hashInputs?: boolean;
 }
 
 export interface ControlSummary {
@@ -102,6 +104,8 @@ export interface ScanResult {
   frameworks: FrameworkResult[];
   /** Present when the scan applied exceptions. */
   exceptions?: ScanExceptions;
+  /** Each input and its files with the SHA-256 of the bytes read (only with ScanOptions.hashInputs). */
+  inputFiles?: readonly LoadedInput[];
 }
 
 /**
@@ -135,6 +139,7 @@ export async function scan(inputs: readonly string[], opts: ScanOptions): Promis
     here: createDocumentHandler(init),
     adopt: (r) => adoptPrecomputed(r, active),
     ...(parallel ? { parallel, ...(workers === 1 ? { parallelAfterChars: ONE_WORKER_AFTER_CHARS } : {}) } : {}),
+    ...(opts.hashInputs ? { hashFiles: true } : {}),
     ...opts.load,
   });
   const files = opts.exceptions?.files ?? [];
@@ -196,7 +201,7 @@ function dedupeDocuments(resources: readonly Resource[]): Resource[] {
 /** Evaluates already-loaded resources (used by `scan` and by callers that build resources themselves). */
 export function assess(
   inputs: readonly string[],
-  loaded: { resources: Resource[]; diagnostics: Diagnostic[]; files: number; documents: number; bytes: number; documentsOffThread?: number },
+  loaded: { resources: Resource[]; diagnostics: Diagnostic[]; files: number; documents: number; bytes: number; documentsOffThread?: number; inputs?: readonly LoadedInput[] },
   opts: ScanOptions,
   startedAt = new Date(),
   t0 = performance.now(),
@@ -278,6 +283,7 @@ export function assess(
     exceptedBySeverity,
     frameworks: frameworkResults(opts.frameworks ?? FRAMEWORKS, controlSummaries, findings),
     ...(exceptions ? { exceptions } : {}),
+    ...(loaded.inputs ? { inputFiles: loaded.inputs } : {}),
   };
 }
 

@@ -160,6 +160,7 @@ async function runReport(paths: string[], flags: ReportFlags, cmd: Command): Pro
       controls: configuredControls(fileConfig, controlsForFrameworks(BUILTIN_CONTROLS, [framework])),
       frameworks: [framework],
       exceptions: { policy, now: base.now, files: [...policy.files, ...flags.exceptions] },
+      hashInputs: true,
     });
     for (const d of result.diagnostics) {
       if (d.level === 'note' || (d.level === 'warning' && flags.quiet)) continue;

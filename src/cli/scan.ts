@@ -252,6 +252,8 @@ async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise
     ...(imagePolicy && controls.some((c) => c.id === imagePolicy!.control.id) ? { prepare: imagePolicy.prepare } : {}),
     ...(frameworks.length > 0 ? { frameworks } : {}),
     collectEvaluations: flags.format === 'junit',
+    // --store records the inputs' hashes: taken while reading them, so nothing is read twice.
+    hashInputs: flags.store !== undefined,
     load: progress ? { onProgress: progress.update } : {},
     ...(flags.ignoreExceptions ? {} : { exceptions: { policy, now, files: exceptionFiles } }),
   });

@@ -5,6 +5,7 @@
  * input is still loaded.
  */
 import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -79,6 +80,26 @@ export interface LoadOptions {
    * its `precomputed` is dropped.
    */
   adopt?: (r: Resource) => void;
+  /**
+   * Hash every file's bytes (SHA-256) as they are read, for the scan's evidence record: the hash is of
+   * exactly what was scanned, even if the file changes afterwards, and nothing is read twice.
+   */
+  hashFiles?: boolean;
+}
+
+/** A file as the loader read it (LoadOptions.hashFiles). */
+export interface LoadedFile {
+  file: string;
+  /** SHA-256 hex of its bytes; null when it could not be read to the end. */
+  sha256: string | null;
+  bytes: number;
+}
+
+/** One input as the loader read it (LoadOptions.hashFiles): a directory's files in the order it walked them. */
+export interface LoadedInput {
+  path: string;
+  kind: 'file' | 'directory' | 'stdin' | 'missing';
+  files: LoadedFile[];
 }
 
 export interface LoadProgress {
@@ -99,6 +120,8 @@ export interface LoadResult {
    * takes the batches no worker has started); nothing that depends on it does.
    */
   documentsOffThread: number;
+  /** Each input and the files read for it, hashed (only with LoadOptions.hashFiles). */
+  inputs?: LoadedInput[];
 }
 
 interface LoadState {
@@ -120,6 +143,8 @@ interface LoadState {
   parallelAfter: number;
   processor: BatchProcessor | undefined;
   here: NonNullable<LoadOptions['here']>;
+  /** With LoadOptions.hashFiles: the inputs read so far, the last one being read now. */
+  inputs: LoadedInput[] | undefined;
 }
 
 export async function loadSources(inputs: readonly string[], opts: LoadOptions = {}): Promise<LoadResult> {
@@ -140,6 +165,7 @@ export async function loadSources(inputs: readonly string[], opts: LoadOptions =
     parallelAfter: opts.parallelAfterChars ?? PARALLEL_THRESHOLD_CHARS,
     processor: undefined,
     here: opts.here ?? ((file, docs) => docs.map((d) => (d.text === '' ? EMPTY_OUTCOME : parseYamlDocument(d.text, file)))),
+    inputs: opts.hashFiles ? [] : undefined,
   };
   try {
     await loadInputs(state, inputs, opts);
@@ -148,12 +174,15 @@ export async function loadSources(inputs: readonly string[], opts: LoadOptions =
   }
   const resources = finalize(state.pending, state.defaultNamespace);
   const documentsOffThread = state.processor?.documentsOffThread ?? 0;
-  return { resources, diagnostics: state.diagnostics, files: state.files, documents: state.documents, bytes: state.bytes, documentsOffThread };
+  return { resources, diagnostics: state.diagnostics, files: state.files, documents: state.documents, bytes: state.bytes, documentsOffThread, ...(state.inputs ? { inputs: state.inputs } : {}) };
 }
 
 async function loadInputs(state: LoadState, inputs: readonly string[], opts: LoadOptions): Promise<void> {
+  const track = (p: string, kind: LoadedInput['kind']): void => void state.inputs?.push({ path: p, kind, files: [] });
   for (const input of inputs) {
     if (input === '-') {
+      // Not hashed as bytes: the evidence record hashes the documents read from it.
+      track(input, 'stdin');
       await loadStream(state, opts.stdin ?? process.stdin, '<stdin>', 'sniff');
       continue;
     }
@@ -161,9 +190,11 @@ async function loadInputs(state: LoadState, inputs: readonly string[], opts: Loa
     try {
       st = await fsp.stat(input);
     } catch (e) {
+      track(input, 'missing');
       state.diagnostics.push({ level: 'error', code: 'input-missing', file: input, message: `cannot read ${input}: ${errMessage(e)}` });
       continue;
     }
+    track(input, st.isDirectory() ? 'directory' : 'file');
     if (st.isDirectory()) {
       const files = await walk(input, state);
       if (files.length === 0) {
@@ -220,6 +251,8 @@ async function walk(dir: string, state: LoadState): Promise<string[]> {
 
 async function loadFile(state: LoadState, file: string): Promise<void> {
   const format = path.extname(file).toLowerCase() === '.json' ? 'json' : 'yaml';
+  let hashed: LoadedFile | undefined;
+  if (state.inputs !== undefined) state.inputs[state.inputs.length - 1].files.push((hashed = { file, sha256: null, bytes: 0 }));
   let stream: Readable;
   try {
     stream = createReadStream(file, { highWaterMark: 1 << 20 });
@@ -231,10 +264,22 @@ async function loadFile(state: LoadState, file: string): Promise<void> {
     state.diagnostics.push({ level: 'error', code: 'input-unreadable', file, message: `cannot read ${file}: ${errMessage(e)}` });
     return;
   }
-  await loadStream(state, stream, file, format);
+  await loadStream(state, hashed ? hashing(stream, hashed) : stream, file, format);
 }
 
-async function loadStream(state: LoadState, stream: Readable, file: string, format: 'yaml' | 'json' | 'sniff'): Promise<void> {
+/** The chunks of `stream`, passed on as they are hashed into `into`, whose sha256 is set once the stream has ended. */
+async function* hashing(stream: AsyncIterable<unknown>, into: LoadedFile): AsyncGenerator<Buffer> {
+  const h = createHash('sha256');
+  for await (const c of stream) {
+    const b = Buffer.isBuffer(c) ? c : Buffer.from(String(c));
+    h.update(b);
+    into.bytes += b.length;
+    yield b;
+  }
+  into.sha256 = h.digest('hex');
+}
+
+async function loadStream(state: LoadState, stream: AsyncIterable<unknown>, file: string, format: 'yaml' | 'json' | 'sniff'): Promise<void> {
   state.files++;
   if (format === 'sniff' || format === 'json') {
     // Buffer the first chunk to decide; JSON is read whole (one document), YAML streams.

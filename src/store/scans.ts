@@ -12,7 +12,6 @@
  *   vouches for the scan's rows (verifyScanSummary recomputes it).
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PSA_LABEL_PREFIX } from '../controls/pod-security/index.js';
 import { formatVersion } from '../controls/pod-security/version.js';
@@ -23,7 +22,6 @@ import { BINDING_KINDS, ROLE_KINDS } from '../controls/rbac/model.js';
 import { frameworkToJson, exceptionToJson } from '../report/json.js';
 import { exceptionKey } from '../policy/exceptions.js';
 import type { ScanResult } from '../scanner.js';
-import { YAML_EXTENSIONS } from '../sources/loader.js';
 import { appendEvidence, canonicalJson, type AppendOptions } from './evidence.js';
 import type { EvidenceRecord, ScanFindingRecord, ScanFrameworkRecord, ScanInput, ScanObjectCategory, ScanObjectRecord, ScanRecord, Store } from './types.js';
 
@@ -40,59 +38,32 @@ export interface BuiltScan {
 
 // ------------------------------------------------------------------------------------------ inputs
 
-const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.terraform', '.venv']);
-const SKIPPED_FILES = new Set(['kubecomply.yaml', 'kubecomply.yml', '.kubecomply.yaml']);
-
-/** The files a directory input contributes, as the loader walks it (sorted, same extensions and skips). */
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  const visit = (d: string): void => {
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) {
-        if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('..')) visit(p);
-      } else if ((e.isFile() || e.isSymbolicLink()) && YAML_EXTENSIONS.includes(path.extname(e.name).toLowerCase()) && !SKIPPED_FILES.has(e.name)) {
-        out.push(p);
+/**
+ * Each input with its hash, from what the scan read (ScanOptions.hashInputs): a file's bytes; a
+ * directory's files in the order the loader walked them, as "relpath\0sha256\n"; standard input,
+ * which has no bytes to read again, over the documents read from it. Hashing what was read, not the
+ * files as they are now, keeps the record true when a file changes while or after it is scanned.
+ */
+export function hashInputs(result: Pick<ScanResult, 'inputs' | 'inputFiles' | 'resources'>): ScanInput[] {
+  const read = result.inputFiles;
+  if (read === undefined || read.length !== result.inputs.length) throw new Error('recording a scan needs its input hashes: scan with hashInputs: true');
+  return read.map((input): ScanInput => {
+    const bytes = input.files.reduce((a, f) => a + f.bytes, 0);
+    switch (input.kind) {
+      case 'stdin': {
+        const docs = result.resources.filter((r) => (r.origin.stream?.file ?? r.origin.file) === '<stdin>');
+        return { path: '-', kind: 'stdin', sha256: sha256(docs.map((r) => canonicalJson(r.object)).join('\n')), files: 1, bytes: 0 };
+      }
+      case 'missing':
+        return { path: input.path, kind: 'missing', sha256: null, files: 0, bytes: 0 };
+      case 'file':
+        return { path: input.path, kind: 'file', sha256: input.files[0]?.sha256 ?? null, files: 1, bytes };
+      case 'directory': {
+        const h = createHash('sha256');
+        for (const f of input.files) h.update(`${path.relative(input.path, f.file).split(path.sep).join('/')}\0${f.sha256 ?? 'unreadable'}\n`);
+        return { path: input.path, kind: 'directory', sha256: h.digest('hex'), files: input.files.length, bytes };
       }
     }
-  };
-  visit(dir);
-  return out;
-}
-
-/** Hashes each input. Standard input cannot be read twice: its hash is over the documents the scan read from it. */
-export function hashInputs(inputs: readonly string[], resources: readonly Resource[]): ScanInput[] {
-  return inputs.map((p): ScanInput => {
-    if (p === '-') {
-      const docs = resources.filter((r) => (r.origin.stream?.file ?? r.origin.file) === '<stdin>');
-      return { path: '-', kind: 'stdin', sha256: sha256(docs.map((r) => canonicalJson(r.object)).join('\n')), files: 1, bytes: 0 };
-    }
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      return { path: p, kind: 'missing', sha256: null, files: 0, bytes: 0 };
-    }
-    if (!st.isDirectory()) {
-      const data = readFileSync(p);
-      return { path: p, kind: 'file', sha256: sha256(data), files: 1, bytes: data.length };
-    }
-    const h = createHash('sha256');
-    let bytes = 0;
-    const files = filesUnder(p);
-    for (const f of files) {
-      const data = readFileSync(f);
-      bytes += data.length;
-      h.update(`${path.relative(p, f).split(path.sep).join('/')}\0${sha256(data)}\n`);
-    }
-    return { path: p, kind: 'directory', sha256: h.digest('hex'), files: files.length, bytes };
   });
 }
 
@@ -293,7 +264,7 @@ export function buildScan(result: ScanResult): BuiltScan {
   const partial = {
     time: result.startedAt.toISOString(),
     tool: `${result.tool.name} ${result.tool.version}`,
-    inputs: hashInputs(result.inputs, result.resources),
+    inputs: hashInputs(result),
     configHash: sha256(canonicalJson(normalized)),
     config: normalized,
     counts: {

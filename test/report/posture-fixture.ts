@@ -71,6 +71,7 @@ export async function postureFixture(dir: string = tempDir('kubecomply-posture-'
       config: { pss: { level: 'restricted', version: { major: 1, minor: 37 } }, defaultNamespace: 'default' },
       frameworks: FRAMEWORKS,
       exceptions: { policy, now: NOW, files: [excFile] },
+      hashInputs: true,
     });
     await withStore((s) => recordScan(s, buildScan(result), { key, now: () => NOW }));
   }

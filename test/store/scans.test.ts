@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
@@ -111,7 +111,7 @@ spec:
 /** Scans a tree of manifests (files: relative path → YAML) the way `kubecomply scan` does. */
 async function scanTree(name: string, files: Record<string, string>): Promise<{ built: BuiltScan; root: string }> {
   const root = writeTree(path.join(dir, name), files);
-  const result = await scan([root], { config: CONFIG, workers: 0, exceptions: { policy: defaultExceptionPolicy(), now: NOW } });
+  const result = await scan([root], { config: CONFIG, workers: 0, hashInputs: true, exceptions: { policy: defaultExceptionPolicy(), now: NOW } });
   assert.deepEqual(result.diagnostics.filter((d) => d.level === 'error'), [], `${name}: the fixture must scan without input errors`);
   return { built: buildScan(result), root };
 }
@@ -353,12 +353,42 @@ for (const b of BACKENDS) {
 test('an input edited after a scan hashes differently', async () => {
   const { built, root } = await scanTree('v3', { 'a.yaml': POLICY(1) });
   writeFileSync(path.join(root, 'a.yaml'), POLICY(2));
-  const again = await scan([root], { config: CONFIG, workers: 0 });
+  const again = await scan([root], { config: CONFIG, workers: 0, hashInputs: true });
   assert.notEqual(buildScan(again).scan.inputs[0].sha256, built.scan.inputs[0].sha256);
 });
 
+test('an input is hashed as the scan read it, not as it is when the scan is recorded', async () => {
+  const root = writeTree(path.join(dir, 'read-once'), { 'a.yaml': POLICY(1), 'b.json': JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'b' } }) });
+  const file = path.join(root, 'a.yaml');
+  const original = readFileSync(file);
+  const result = await scan([file, root, path.join(root, 'gone.yaml')], { config: CONFIG, workers: 0, hashInputs: true });
+  // Changed between the scan and recording it: the record still vouches for what was judged.
+  writeFileSync(file, POLICY(2));
+  const [single, tree, missing] = buildScan(result).scan.inputs;
+  const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+  assert.deepEqual(single, { path: file, kind: 'file', sha256: sha(original), files: 1, bytes: original.length });
+  const bJson = readFileSync(path.join(root, 'b.json'));
+  assert.equal(tree.kind, 'directory');
+  assert.equal(tree.files, 2);
+  assert.equal(tree.bytes, original.length + bJson.length);
+  assert.equal(tree.sha256, sha(`a.yaml\0${sha(original)}\nb.json\0${sha(bJson)}\n`), 'relative path and hash of each file, in walk order');
+  assert.deepEqual(missing, { path: path.join(root, 'gone.yaml'), kind: 'missing', sha256: null, files: 0, bytes: 0 });
+});
+
+test('a directory holds its unreadable files in its hash as unreadable, and recording needs the hashes', async () => {
+  const root = writeTree(path.join(dir, 'dangling'), { 'a.yaml': POLICY(1) });
+  symlinkSync(path.join(root, 'nowhere.yaml'), path.join(root, 'b.yaml'));
+  const result = await scan([root], { config: CONFIG, workers: 0, hashInputs: true });
+  assert.ok(result.diagnostics.some((d) => d.code === 'input-unreadable' && d.file.endsWith('b.yaml')));
+  const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+  const [tree] = buildScan(result).scan.inputs;
+  assert.equal(tree.sha256, sha(`a.yaml\0${sha(POLICY(1))}\nb.yaml\0unreadable\n`));
+  const unhashed = await scan([root], { config: CONFIG, workers: 0 });
+  assert.throws(() => buildScan(unhashed), /needs its input hashes/);
+});
+
 test('standard input is hashed over the documents read from it', async () => {
-  const result = await scan(['-'], { config: CONFIG, workers: 0, load: { stdin: Readable.from([POLICY(1)]) } });
+  const result = await scan(['-'], { config: CONFIG, workers: 0, hashInputs: true, load: { stdin: Readable.from([POLICY(1)]) } });
   const [input] = buildScan(result).scan.inputs;
   assert.equal(input.kind, 'stdin');
   const expected = createHash('sha256').update(result.resources.map((r) => canonicalJson(r.object)).join('\n')).digest('hex');
