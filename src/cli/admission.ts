@@ -11,13 +11,13 @@ import { parseExceptions, type ExceptionStatus } from '../policy/exceptions.js';
 import { knownBuiltinControl, loadExceptionDocuments } from '../scanner.js';
 import { parseYamlDocument } from '../sources/yaml.js';
 import { podSecurityOf, readFileConfig } from './scan.js';
-import { collectList, emit, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './util.js';
+import { collectList, emit, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, pssLevelOption, pssVersionOption, UsageError } from './util.js';
 
 interface ReviewFlags {
   config?: string | false;
   mode?: AdmissionMode;
-  pssLevel?: string;
-  pssVersion?: string;
+  pssLevel: string;
+  pssVersion: string;
   namespace: string;
   exceptions: string[];
   request?: boolean;
@@ -59,8 +59,8 @@ function reviewCommand(): Command {
     .option('-c, --config <file>', 'settings file (default: ./kubecomply.yaml when it exists)')
     .option('--no-config', 'ignore kubecomply.yaml')
     .addOption(new Option('--mode <mode>', 'decide in this mode, as the webhook URL /validate/<mode> does (default: admission.namespaceModes, then admission.mode)').choices(['enforce', 'warn', 'audit']))
-    .option('--pss-level <level>', 'Pod Security level: privileged, baseline or restricted (default: kubecomply.yaml, else restricted)')
-    .option('--pss-version <version>', 'Pod Security policy version: latest or vX.Y (default: kubecomply.yaml, else latest)')
+    .addOption(pssLevelOption())
+    .addOption(pssVersionOption())
     .option('-n, --namespace <ns>', 'namespace for hand-written requests that name none', 'default')
     .option('--exceptions <paths>', 'ComplianceException files or directories, besides exceptions.files (comma-separated or repeated)', collectList, [])
     .option('--request', 'the input is an AdmissionRequest (the "request" field, as kwctl and test data keep it): wrap it in an admission.k8s.io/v1 AdmissionReview')
@@ -116,7 +116,7 @@ Examples:
 
 function scanConfig(flags: ReviewFlags, cmd: Command, file: FileConfig | undefined): ScanConfig {
   // The webhook's Pod Security settings (kubecomply.yaml, flags given on the command line win).
-  const { pss } = podSecurityOf({ pssLevel: flags.pssLevel ?? 'restricted', pssVersion: flags.pssVersion ?? 'latest' }, cmd, file);
+  const { pss } = podSecurityOf(flags, cmd, file);
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(flags.namespace) || flags.namespace.length > 63) {
     throw new UsageError(`invalid --namespace "${flags.namespace}": must be a DNS-1123 label (lowercase letters, digits and "-")`);
   }

@@ -48,7 +48,7 @@ import { defaultExceptionPolicy } from '../config/defaults.js';
 import { scan, type ScanResult } from '../scanner.js';
 import { buildConfig, configuredControls, currentTime, readFileConfig } from './scan.js';
 import { evidenceKey, STORE_HELP, withCliStore } from './history.js';
-import { durationFlag, emit, EXIT_FINDINGS, EXIT_OK, UsageError } from './util.js';
+import { durationFlag, emit, EXIT_FINDINGS, EXIT_OK, pssLevelOption, pssVersionOption, UsageError } from './util.js';
 
 const KEY_HELP = 'the Ed25519 evidence signing key (default: $KUBECOMPLY_EVIDENCE_KEY, else beside the SQLite file or in the data directory)';
 const PRODUCT_DEFAULT = 'product.yaml';
@@ -726,8 +726,8 @@ function docsCmd(): Command {
       .argument('[product]', 'product description', PRODUCT_DEFAULT)
       .option('--scan <paths...>', 'manifests, rendered charts or a cluster export to measure the security architecture from (a fresh `kubecomply scan`)')
       .option('--config <file>', 'kubecomply.yaml for that scan (default: ./kubecomply.yaml when present)')
-      .addOption(new Option('--pss-level <level>', 'Pod Security level for that scan (default: kubecomply.yaml, else restricted)').default('restricted'))
-      .option('--pss-version <version>', 'Pod Security version for that scan', 'latest')
+      .addOption(pssLevelOption('with --scan: '))
+      .addOption(pssVersionOption('with --scan: '))
       .addOption(new Option('-f, --format <format>', 'output format').choices(['md', 'html', 'json']).default('md'))
       .option('-o, --output <file>', 'write to a file instead of standard output'),
   ).action(async (file: string, flags: StoreFlags & { scan?: string[]; config?: string; pssLevel: string; pssVersion: string; format: string; output?: string }, cmd: Command) => {

@@ -23,7 +23,7 @@ import type { ScanObjectRecord, Store } from '../store/types.js';
 import { TOOL } from '../core/version.js';
 import { buildConfig, configuredControls, currentTime, formatDiagnostic, readFileConfig } from './scan.js';
 import { evidenceKey, resolveScanId, STORE_HELP, withCliStore } from './history.js';
-import { collectList, emit, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, frameworkFlag, positiveIntFlag, UsageError, useColor } from './util.js';
+import { collectList, emit, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, frameworkFlag, positiveIntFlag, pssLevelOption, pssVersionOption, UsageError, useColor } from './util.js';
 
 const FORMATS = ['md', 'json', 'html'] as const;
 
@@ -68,8 +68,8 @@ export function reportCommand(): Command {
     .option('--exceptions <paths>', 'with paths: files or directories of ComplianceException documents', collectList, [])
     .option('-c, --config <file>', 'with paths: settings file (default: ./kubecomply.yaml when it exists)')
     .option('--no-config', 'with paths: ignore ./kubecomply.yaml')
-    .option('--pss-level <level>', 'with paths: Pod Security Standards level to require', 'restricted')
-    .option('--pss-version <version>', 'with paths: Pod Security Standards policy version', 'latest')
+    .addOption(pssLevelOption('with paths: '))
+    .addOption(pssVersionOption('with paths: '))
     .option('-n, --namespace <namespace>', 'with paths: namespace assumed for namespaced resources that name none', 'default')
     .option('--record', 'append a "report-issued" evidence record (framework, scan, score, the report\'s SHA-256) to the store')
     .option('--evidence-key <file>', 'with --record: the Ed25519 key that signs evidence checkpoints (default: as for "kubecomply evidence")')

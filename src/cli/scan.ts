@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { BUILTIN_CONTROLS, controlFamilies } from '../controls/index.js';
-import { formatVersion, isPssLevel, parsePssVersion, PSS_LEVELS } from '../controls/pod-security/version.js';
+import { formatVersion, isPssLevel, parsePssVersion } from '../controls/pod-security/version.js';
 import { controlsForFrameworks, selectControls, withSeverities } from '../controls/select.js';
 import { ConfigError, findConfig, loadConfig, type FileConfig } from '../config/config.js';
 import type { imagePolicyControl } from '../supply/policy/control.js';
@@ -17,7 +17,7 @@ import { formatTable, painter } from '../report/table.js';
 import { failsAt, knownBuiltinControl, scan } from '../scanner.js';
 import { buildScan, recordScan } from '../store/scans.js';
 import { evidenceKey, STORE_HELP, withCliStore } from './history.js';
-import { collectList, emit, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, frameworkFlag, suggest, UsageError, useColor } from './util.js';
+import { collectList, emit, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, frameworkFlag, pssLevelOption, pssVersionOption, suggest, UsageError, useColor } from './util.js';
 
 const FORMATS = ['table', 'json', 'sarif', 'junit'] as const;
 type Format = (typeof FORMATS)[number];
@@ -80,8 +80,8 @@ export function scanCommand(): Command {
     .option('--vuln-db <file>', "with --verify-images: the vulnerability index for policies' maxSeverity (default: kubecomply vuln db import's cache)")
     .option('-c, --config <file>', 'settings file (default: ./kubecomply.yaml when it exists)')
     .option('--no-config', 'ignore ./kubecomply.yaml')
-    .addOption(new Option('--pss-level <level>', 'Pod Security Standards level to require').choices(PSS_LEVELS).default('restricted'))
-    .option('--pss-version <version>', 'Pod Security Standards policy version: "latest" or v1.0 … ' + 'v1.37', 'latest')
+    .addOption(pssLevelOption())
+    .addOption(pssVersionOption())
     .option('-n, --namespace <namespace>', 'namespace assumed for namespaced resources that name none', 'default')
     .option('-q, --quiet', 'print only findings and errors (no banner, summary, warnings or progress)')
     .option('--verbose', 'also print notes, e.g. skipped documents that are not Kubernetes objects')

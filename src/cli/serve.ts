@@ -2,13 +2,13 @@ import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { AdmissionConfigError, createDecider, isAdmissionGuard } from '../admission/index.js';
 import type { GatedDecider } from '../admission/images.js';
 import { loadImagePolicies, registryClient } from './sign.js';
 import { defaultAdmissionSettings, defaultExceptionPolicy } from '../config/defaults.js';
 import { BUILTIN_CONTROLS } from '../controls/index.js';
-import { formatVersion, PSS_LEVELS } from '../controls/pod-security/version.js';
+import { formatVersion } from '../controls/pod-security/version.js';
 import { selectControls, withSeverities } from '../controls/select.js';
 import type { ScanConfig } from '../core/types.js';
 import { TOOL } from '../core/version.js';
@@ -21,7 +21,7 @@ import { ServerMetrics } from '../server/metrics.js';
 import { createAdmissionServer, type TlsSource } from '../server/server.js';
 import { podSecurityOf, readFileConfig } from './scan.js';
 import { addAuditOptions, auditSetupOf, type AuditFlags } from './serve-audit.js';
-import { collectList, EXIT_OK, UsageError } from './util.js';
+import { collectList, EXIT_OK, pssLevelOption, pssVersionOption, UsageError } from './util.js';
 
 interface ServeFlags extends AuditFlags {
   tlsCert?: string;
@@ -78,8 +78,8 @@ export function serveCommand(): Command {
     .option('-c, --config <file>', 'settings file (default: ./kubecomply.yaml when it exists)')
     .option('--no-config', 'ignore ./kubecomply.yaml: built-in settings')
     .option('--exceptions <paths>', 'files or directories of ComplianceException documents (repeatable, comma-separated), in addition to kubecomply.yaml exceptions.files; re-read when they change', collectList, [])
-    .addOption(new Option('--pss-level <level>', 'Pod Security Standards level to require (kubecomply.yaml podSecurity.level unless given)').choices(PSS_LEVELS).default('restricted'))
-    .option('--pss-version <version>', 'Pod Security Standards policy version: "latest" or v1.0 … v1.37 (kubecomply.yaml podSecurity.version unless given)', 'latest')
+    .addOption(pssLevelOption())
+    .addOption(pssVersionOption())
     .option('--shutdown-timeout <seconds>', 'on SIGTERM, how long reviews in flight may take before their connections are closed', '25')
     .option('--shutdown-delay <seconds>', 'on SIGTERM, keep serving this long with readiness 503 first, so that the Service stops sending new connections before the listener closes', '0')
     .option('--log-requests', 'one JSON access-log line per request on stderr (method, path, status, ms, and for reviews mode, result, kind, operation, controls)')

@@ -1,4 +1,6 @@
 import { once } from 'node:events';
+import { Option } from 'commander';
+import { formatVersion, LATEST_PSS_VERSION, PSS_LEVELS } from '../controls/pod-security/version.js';
 import { createWriteStream } from 'node:fs';
 import { parseDuration } from '../core/duration.js';
 import { findFramework, FRAMEWORKS, type Framework } from '../frameworks/index.js';
@@ -114,4 +116,18 @@ export function suggest(input: string, candidates: readonly string[]): string | 
     }
   }
   return best !== undefined && bestD <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined;
+}
+
+/**
+ * --pss-level and --pss-version, alike for every command that judges pods (podSecurityOf reads them:
+ * kubecomply.yaml's podSecurity applies unless they are given). `context` starts the help text, e.g.
+ * "with paths: ".
+ */
+export function pssLevelOption(context = ''): Option {
+  return new Option('--pss-level <level>', `${context}Pod Security Standards level to require; kubecomply.yaml podSecurity.level unless given`).choices(PSS_LEVELS).default('restricted');
+}
+
+/** See pssLevelOption. */
+export function pssVersionOption(context = ''): Option {
+  return new Option('--pss-version <version>', `${context}Pod Security Standards policy version: latest or v1.0 … ${formatVersion(LATEST_PSS_VERSION)}; kubecomply.yaml podSecurity.version unless given`).default('latest');
 }
