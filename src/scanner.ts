@@ -17,7 +17,7 @@ import { FRAMEWORKS, type Framework } from './frameworks/index.js';
 import { createDocumentHandler } from './parallel/batch.js';
 import { defaultWorkerCount, ScanPool } from './parallel/pool.js';
 import { applyExceptions, coversControl, exceptionKey, isExceptionDocument, parseExceptions, type ExceptionStatus } from './policy/exceptions.js';
-import { loadSources, type LoadedInput, type LoadOptions } from './sources/loader.js';
+import { loadSources, type LoadedInput, type LoadOptions, type LoadResult } from './sources/loader.js';
 import { isImagePolicyDocument } from './supply/policy/image-policy.js';
 
 /** How a scan honours ComplianceException documents. */
@@ -201,7 +201,7 @@ function dedupeDocuments(resources: readonly Resource[]): Resource[] {
 /** Evaluates already-loaded resources (used by `scan` and by callers that build resources themselves). */
 export function assess(
   inputs: readonly string[],
-  loaded: { resources: Resource[]; diagnostics: Diagnostic[]; files: number; documents: number; bytes: number; documentsOffThread?: number; inputs?: readonly LoadedInput[] },
+  loaded: Omit<LoadResult, 'documentsOffThread' | 'inputs'> & Partial<Pick<LoadResult, 'documentsOffThread' | 'inputs'>>,
   opts: ScanOptions,
   startedAt = new Date(),
   t0 = performance.now(),

@@ -1,10 +1,10 @@
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { Option } from 'commander';
 import { formatVersion, LATEST_PSS_VERSION, PSS_LEVELS } from '../controls/pod-security/version.js';
-import { createWriteStream } from 'node:fs';
 import { parseDuration } from '../core/duration.js';
 import { findFramework, FRAMEWORKS, type Framework } from '../frameworks/index.js';
-import type { Writable } from 'node:stream';
 
 /** A mistake in how the command was called: exit code 2 with a hint. */
 export class UsageError extends Error {

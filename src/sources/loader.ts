@@ -267,11 +267,14 @@ async function loadFile(state: LoadState, file: string): Promise<void> {
   await loadStream(state, hashed ? hashing(stream, hashed) : stream, file, format);
 }
 
+/** A stream chunk as bytes (file streams give Buffers; other readables may give strings). */
+const asBuffer = (c: unknown): Buffer => (Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
+
 /** The chunks of `stream`, passed on as they are hashed into `into`, whose sha256 is set once the stream has ended. */
 async function* hashing(stream: AsyncIterable<unknown>, into: LoadedFile): AsyncGenerator<Buffer> {
   const h = createHash('sha256');
   for await (const c of stream) {
-    const b = Buffer.isBuffer(c) ? c : Buffer.from(String(c));
+    const b = asBuffer(c);
     h.update(b);
     into.bytes += b.length;
     yield b;
@@ -286,7 +289,7 @@ async function loadStream(state: LoadState, stream: AsyncIterable<unknown>, file
     const it = stream[Symbol.asyncIterator]();
     const first = await it.next();
     if (first.done) return;
-    const head = Buffer.isBuffer(first.value) ? first.value : Buffer.from(String(first.value));
+    const head = asBuffer(first.value);
     const rest = restOf(head, it);
     const lead = head.toString('utf8', 0, Math.min(head.length, 4096)).replace(/^\uFEFF/, '').trimStart();
     if (format === 'json' || lead.startsWith('{') || lead.startsWith('[')) {
@@ -305,7 +308,7 @@ async function* restOf(head: Buffer, it: AsyncIterator<unknown>): AsyncGenerator
   for (;;) {
     const n = await it.next();
     if (n.done) return;
-    yield Buffer.isBuffer(n.value) ? n.value : Buffer.from(String(n.value));
+    yield asBuffer(n.value);
   }
 }
 

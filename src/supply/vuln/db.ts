@@ -46,7 +46,6 @@ export { readZip, readZipFile, useFastInflate, type ByteSource, type ZipEntryHan
 
 const SCHEMA_VERSION = '5';
 
-/** Where the index lives unless told otherwise (a cache, like Trivy's DB): $KUBECOMPLY_CACHE_DIR/vuln.db, $XDG_CACHE_HOME/kubecomply/vuln.db, ~/.cache/kubecomply/vuln.db. */
 /**
  * The index at `file` (default: the cache), opened read-only on the first `get` and kept; undefined
  * when it cannot be opened (a policy's maxSeverity then fails, saying there is no index).
@@ -68,6 +67,7 @@ export function lazyReadonlyDb(file?: string): { get: () => VulnDb | undefined; 
   };
 }
 
+/** Where the index lives unless told otherwise (a cache, like Trivy's DB): $KUBECOMPLY_CACHE_DIR/vuln.db, $XDG_CACHE_HOME/kubecomply/vuln.db, ~/.cache/kubecomply/vuln.db. */
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.KUBECOMPLY_CACHE_DIR) return path.join(env.KUBECOMPLY_CACHE_DIR, 'vuln.db');
   if (env.XDG_CACHE_HOME) return path.join(env.XDG_CACHE_HOME, 'kubecomply', 'vuln.db');
@@ -143,7 +143,6 @@ interface AffectedRow {
   data: string;
   parsed?: OsvAffected;
 }
-
 
 const GHSA_SEVERITY: Record<string, VulnSeverity> = {
   CRITICAL: 'critical',
